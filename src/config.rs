@@ -1,0 +1,304 @@
+//! Typed settings, layered: built-in defaults, `config/default.toml`, the file named by
+//! `PUBCOM_CONFIG`, then `PUBCOM_*` environment variables (`__` between levels).
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub public_base_url: String,
+    pub data_dir: PathBuf,
+    pub consultations_dir: PathBuf,
+    pub mail: MailSettings,
+    pub rate_limit: RateLimitSettings,
+    /// Signs CSRF tokens. Generated and stored in `data_dir` on first start when absent.
+    pub secret_key: Option<Secret>,
+    pub log_format: LogFormat,
+    /// Largest request body accepted, in bytes (413 beyond it).
+    pub max_request_bytes: usize,
+    pub database: DatabaseSettings,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub file_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Smtp,
+    File,
+    Log,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Per client address; 0 turns the limit off.
+    pub submissions_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// How often the worker looks for due jobs when nothing woke it.
+    pub poll_interval_ms: u64,
+    /// First retry delay; doubled per attempt up to `max_backoff_secs`.
+    pub initial_backoff_secs: u64,
+    pub max_backoff_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A secret that never prints itself.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<hidden>)")
+    }
+}
+
+/// `sqlite://PATH` or `postgres://…`; the scheme chooses the backend.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            // A PostgreSQL URL may carry a password.
+            DatabaseUrl::Postgres(_) => f.write_str("postgres://<hidden>"),
+        }
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = String;
+    fn try_from(url: String) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://data/pubcom.sqlite3".into());
+            }
+            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(url))
+        } else {
+            Err("use sqlite://PATH or postgres://USER@HOST/DATABASE".into())
+        }
+    }
+}
+
+impl From<DatabaseUrl> for String {
+    fn from(url: DatabaseUrl) -> String {
+        match url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: DatabaseUrl::Sqlite(PathBuf::from("data/pubcom.sqlite3")),
+            bind: "127.0.0.1:8080".into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            consultations_dir: PathBuf::from("config/consultations"),
+            mail: MailSettings {
+                transport: MailTransport::File,
+                smtp_url: None,
+                from: "pubcom <no-reply@pubcom.invalid>".into(),
+                file_dir: PathBuf::from("data/mail"),
+            },
+            rate_limit: RateLimitSettings { submissions_per_minute: 300 },
+            secret_key: None,
+            log_format: LogFormat::Pretty,
+            max_request_bytes: 2 * 1024 * 1024,
+            database: DatabaseSettings { pool_size: 8 },
+            worker: WorkerSettings { poll_interval_ms: 1000, initial_backoff_secs: 5, max_backoff_secs: 3600 },
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the layers in order; a wrong value fails with a message naming its key.
+    pub fn load() -> Result<Self, String> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        let default_file = Path::new("config/default.toml");
+        if default_file.exists() {
+            figment = figment.merge(Toml::file(default_file));
+        }
+        if let Ok(path) = std::env::var("PUBCOM_CONFIG") {
+            if !Path::new(&path).exists() {
+                return Err(format!("PUBCOM_CONFIG names {path}, which does not exist"));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("PUBCOM_").split("__").ignore(&["config", "password"]));
+        let settings: Settings = figment.extract().map_err(|e| {
+            e.into_iter()
+                .map(|e| format!("configuration: {e}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!("configuration: bind '{}' is not an address like 127.0.0.1:8080", self.bind));
+        }
+        if !(self.public_base_url.starts_with("http://") || self.public_base_url.starts_with("https://")) {
+            return Err("configuration: public_base_url must start with http:// or https://".into());
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.smtp_url.is_none() {
+            return Err("configuration: mail.smtp_url is required when mail.transport is smtp".into());
+        }
+        if self.database.pool_size == 0 {
+            return Err("configuration: database.pool_size must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The configured secret, or the one stored in `data_dir`, or a new one stored there.
+    pub fn ensure_secret_key(&mut self) -> std::io::Result<()> {
+        if self.secret_key.is_some() {
+            return Ok(());
+        }
+        let path = self.data_dir.join("secret_key");
+        let key = match std::fs::read_to_string(&path) {
+            Ok(existing) if existing.trim().len() >= 32 => existing.trim().to_string(),
+            _ => {
+                use rand::Rng;
+                let bytes: [u8; 32] = rand::rng().random();
+                let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                std::fs::create_dir_all(&self.data_dir)?;
+                write_private(&path, &key)?;
+                key
+            }
+        };
+        self.secret_key = Some(Secret(key));
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_scheme_chooses_the_backend() {
+        assert_eq!(
+            DatabaseUrl::try_from("sqlite://data/x.sqlite3".to_string()).unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/x.sqlite3"))
+        );
+        assert!(matches!(DatabaseUrl::try_from("postgres://u@h/db".to_string()).unwrap(), DatabaseUrl::Postgres(_)));
+        assert!(DatabaseUrl::try_from("mysql://u@h/db".to_string()).is_err());
+    }
+
+    #[test]
+    fn secrets_and_passwords_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("s3cret".into())), "Secret(<hidden>)");
+        let url = DatabaseUrl::try_from("postgres://u:pw@h/db".to_string()).unwrap();
+        assert!(!format!("{url:?}").contains("pw"));
+    }
+
+    #[test]
+    fn a_wrong_value_names_its_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PUBCOM_RATE_LIMIT__SUBMISSIONS_PER_MINUTE", "lots");
+            let err = Settings::load().unwrap_err();
+            assert!(err.contains("rate_limit.submissions_per_minute"), "{err}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PUBCOM_MAIL__TRANSPORT", "pigeon");
+            let err = Settings::load().unwrap_err();
+            assert!(err.contains("mail.transport"), "{err}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PUBCOM_DATABASE_URL", "mysql://x");
+            let err = Settings::load().unwrap_err();
+            assert!(err.contains("database_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn later_layers_win() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("config/default.toml", "bind = \"127.0.0.1:9000\"\n[mail]\ntransport = \"log\"\n")?;
+            jail.create_file("prod.toml", "bind = \"127.0.0.1:9100\"\n")?;
+            jail.set_env("PUBCOM_CONFIG", "prod.toml");
+            jail.set_env("PUBCOM_MAIL__FROM", "a@b.example");
+            let s = Settings::load().unwrap();
+            assert_eq!(s.bind, "127.0.0.1:9100");
+            assert_eq!(s.mail.transport, MailTransport::Log);
+            assert_eq!(s.mail.from, "a@b.example");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,227 @@
+//! Storage: one diesel codebase over SQLite and PostgreSQL, chosen by the URL's scheme.
+pub mod consultations;
+pub mod outbox;
+pub mod schema;
+pub mod submissions;
+
+use crate::config::DatabaseUrl;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Durability is explicit: every commit is flushed before a receipt is shown. The busy
+/// timeout comes first so that switching to WAL waits for other connections.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+impl DbError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+/// Opens connections of the backend the URL names, with the real error when that fails.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, DbError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(|e| DbError::Connect(e.to_string())),
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| DbError::Connect(format!("cannot create {}: {e}", dir.display())))?;
+                }
+                let path = path.to_str().ok_or_else(|| DbError::Connect("the SQLite path is not UTF-8".into()))?;
+                let mut conn =
+                    diesel::SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| DbError::Connect(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(|e| DbError::Query(e))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The pool plus what the backend needs to write safely.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: &'static str,
+    /// SQLite has one writer at a time; queueing writers here avoids busy errors when a read
+    /// transaction would have to be upgraded.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
+        let manager = ConnectionManager::new(url.clone());
+        // Surface the real connection error before the pool hides it behind a timeout.
+        drop(manager.establish()?);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        Ok(Self { pool, backend: url.backend_name(), sqlite_writer: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    pub fn migrate(&self) -> Result<usize, DbError> {
+        let mut conn = self.get()?;
+        let applied = match &mut *conn {
+            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        };
+        applied.map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// Runs `f` on a pooled connection, off the async threads.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.run_blocking(f))
+            .await
+            .map_err(|_| DbError::Cancelled)?
+    }
+
+    pub fn run_blocking<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError>,
+    {
+        let mut conn = self.get()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one transaction; on SQLite, one writer at a time.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|_| DbError::Cancelled)?
+    }
+
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError>,
+    {
+        let mut conn = self.get()?;
+        let _guard = if self.backend == "sqlite" {
+            Some(self.sqlite_writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        } else {
+            None
+        };
+        conn.transaction(|c| f(c))
+    }
+
+    pub fn state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+}
+
+pub fn to_db_time(at: DateTime<Utc>) -> NaiveDateTime {
+    at.naive_utc()
+}
+
+pub fn from_db_time(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+pub struct PragmaText {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub value: String,
+}
+
+/// The SQLite PRAGMAs as a connection from the pool sees them (for tests and `readyz`).
+pub fn sqlite_pragmas(conn: &mut DbConnection) -> Result<Vec<(String, String)>, DbError> {
+    let mut out = Vec::new();
+    let columns = [
+        ("journal_mode", "journal_mode"),
+        ("synchronous", "synchronous"),
+        ("foreign_keys", "foreign_keys"),
+        ("busy_timeout", "timeout"),
+    ];
+    for (pragma, column) in columns {
+        let rows: Vec<PragmaText> =
+            diesel::sql_query(format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{pragma}")).load(conn)?;
+        let value = rows.into_iter().next().map(|r| r.value).unwrap_or_default();
+        out.push((pragma.to_string(), value));
+    }
+    Ok(out)
+}

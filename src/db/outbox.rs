@@ -1,0 +1,82 @@
+//! The durable outbox: jobs written with the data they are about, claimed by a lease so that two
+//! workers never take the same job, marked sent or rescheduled with a back-off.
+use super::schema::outbox;
+use super::{to_db_time, DbConnection, DbError};
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub submission_id: Option<i64>,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due jobs for `lease`. The conditional update is a compare-and-set,
+/// so it needs no backend-specific locking.
+pub fn claim_due(conn: &mut DbConnection, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<Job>, DbError> {
+    let now_db = to_db_time(now);
+    let candidates: Vec<Job> = outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::next_attempt_at.le(now_db))
+        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db)))
+        .order(outbox::next_attempt_at.asc())
+        .limit(limit)
+        .select((outbox::id, outbox::kind, outbox::submission_id, outbox::attempts))
+        .load(conn)?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for job in candidates {
+        let won = diesel::update(
+            outbox::table
+                .find(job.id)
+                .filter(outbox::sent_at.is_null())
+                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db))),
+        )
+        .set(outbox::locked_until.eq(Some(to_db_time(now + lease))))
+        .execute(conn)?;
+        if won == 1 {
+            claimed.push(job);
+        }
+    }
+    Ok(claimed)
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: i64, message_id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::sent_at.eq(Some(to_db_time(now))),
+            outbox::message_id.eq(Some(message_id)),
+            outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn reschedule(conn: &mut DbConnection, id: i64, next_at: DateTime<Utc>, error: &str) -> Result<(), DbError> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::next_attempt_at.eq(to_db_time(next_at)),
+            outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+            outbox::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Jobs not yet done, due or not.
+pub fn pending(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn)?)
+}
+
+/// The earliest time a pending job becomes due, so the worker can sleep until then.
+pub fn next_due(conn: &mut DbConnection) -> Result<Option<DateTime<Utc>>, DbError> {
+    let at: Option<chrono::NaiveDateTime> = outbox::table
+        .filter(outbox::sent_at.is_null())
+        .select(diesel::dsl::min(outbox::next_attempt_at))
+        .first(conn)?;
+    Ok(at.map(super::from_db_time))
+}

@@ -1,0 +1,184 @@
+//! Submissions with their opinions, written together with their receipt email job.
+use super::consultations::StoredConsultation;
+use super::schema::{drafts, opinions, outbox, submissions};
+use super::{from_db_time, to_db_time, DbConnection, DbError};
+use crate::domain::{Channel, Locale, ReceiptNumber, ValidSubmission};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+pub const RECEIPT_EMAIL: &str = "receipt_email";
+
+/// Everything needed to store one accepted submission.
+pub struct NewSubmission<'a> {
+    pub consultation: &'a StoredConsultation,
+    pub submission: &'a ValidSubmission,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub late: bool,
+    pub receipt_number: &'a ReceiptNumber,
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// Stores the submission, its opinions and (when there is an address) the receipt email job.
+/// Call inside a transaction so that all of it is kept or none.
+pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
+    let s = new.submission;
+    let who = s.submitter();
+    diesel::insert_into(submissions::table)
+        .values((
+            submissions::consultation_id.eq(new.consultation.id),
+            submissions::receipt_number.eq(new.receipt_number.as_str()),
+            submissions::idempotency_key.eq(new.idempotency_key),
+            submissions::channel.eq(new.channel.as_str()),
+            submissions::locale.eq(s.locale().as_str()),
+            submissions::received_at.eq(to_db_time(new.received_at)),
+            submissions::late.eq(new.late),
+            submissions::submitter_name.eq(who.name()),
+            submissions::organization.eq(who.organization()),
+            submissions::email.eq(who.email()),
+            submissions::postal_address.eq(who.postal_address()),
+            submissions::phone.eq(who.phone()),
+            submissions::publish_organization.eq(who.publish_organization()),
+            submissions::created_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    let id: i64 = submissions::table
+        .filter(submissions::receipt_number.eq(new.receipt_number.as_str()))
+        .select(submissions::id)
+        .first(conn)?;
+    for (position, opinion) in s.opinions().iter().enumerate() {
+        let draft_id = match opinion.draft() {
+            Some(code) => Some(*new.consultation.draft_ids.get(code).ok_or_else(|| {
+                DbError::Corrupt(format!("draft '{code}' is not stored for this consultation"))
+            })?),
+            None => None,
+        };
+        diesel::insert_into(opinions::table)
+            .values((
+                opinions::submission_id.eq(id),
+                opinions::draft_id.eq(draft_id),
+                opinions::position.eq(position as i32),
+                opinions::location.eq(opinion.location()),
+                opinions::body.eq(opinion.body()),
+                opinions::reason.eq(opinion.reason()),
+                opinions::triage_state.eq("new"),
+            ))
+            .execute(conn)?;
+    }
+    if who.email().is_some() {
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::kind.eq(RECEIPT_EMAIL),
+                outbox::submission_id.eq(Some(id)),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(to_db_time(now)),
+                outbox::created_at.eq(to_db_time(now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// What a receipt page or email shows: no personal data but the address it is sent to.
+#[derive(Debug, Clone)]
+pub struct StoredSubmission {
+    pub id: i64,
+    pub consultation_id: i64,
+    pub receipt_number: String,
+    pub channel: Channel,
+    pub locale: Locale,
+    pub received_at: DateTime<Utc>,
+    pub late: bool,
+    pub opinions: Vec<StoredOpinion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredOpinion {
+    pub draft_code: Option<String>,
+    pub location: Option<String>,
+    pub body: String,
+    pub reason: Option<String>,
+}
+
+type SubmissionRow = (i64, i64, String, String, String, chrono::NaiveDateTime, bool);
+
+fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission, DbError> {
+    let (id, consultation_id, receipt_number, channel, locale, received_at, late) = row;
+    let opinions = opinions::table
+        .left_join(drafts::table)
+        .filter(opinions::submission_id.eq(id))
+        .order(opinions::position.asc())
+        .select((drafts::code.nullable(), opinions::location, opinions::body, opinions::reason))
+        .load::<(Option<String>, Option<String>, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(draft_code, location, body, reason)| StoredOpinion { draft_code, location, body, reason })
+        .collect();
+    Ok(StoredSubmission {
+        id,
+        consultation_id,
+        receipt_number,
+        channel: channel.parse().map_err(DbError::Corrupt)?,
+        locale: locale.parse().map_err(DbError::Corrupt)?,
+        received_at: from_db_time(received_at),
+        late,
+        opinions,
+    })
+}
+
+fn select_row() -> (
+    submissions::id,
+    submissions::consultation_id,
+    submissions::receipt_number,
+    submissions::channel,
+    submissions::locale,
+    submissions::received_at,
+    submissions::late,
+) {
+    (
+        submissions::id,
+        submissions::consultation_id,
+        submissions::receipt_number,
+        submissions::channel,
+        submissions::locale,
+        submissions::received_at,
+        submissions::late,
+    )
+}
+
+pub fn find_by_receipt(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+    receipt: &ReceiptNumber,
+) -> Result<Option<StoredSubmission>, DbError> {
+    let row: Option<SubmissionRow> = submissions::table
+        .filter(submissions::consultation_id.eq(consultation_id))
+        .filter(submissions::receipt_number.eq(receipt.as_str()))
+        .select(select_row())
+        .first(conn)
+        .optional()?;
+    row.map(|r| load(conn, r)).transpose()
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<StoredSubmission>, DbError> {
+    let row: Option<SubmissionRow> = submissions::table.find(id).select(select_row()).first(conn).optional()?;
+    row.map(|r| load(conn, r)).transpose()
+}
+
+/// The receipt number already given for this idempotency key, if any.
+pub fn receipt_for_key(conn: &mut DbConnection, key: &str) -> Result<Option<String>, DbError> {
+    Ok(submissions::table
+        .filter(submissions::idempotency_key.eq(key))
+        .select(submissions::receipt_number)
+        .first(conn)
+        .optional()?)
+}
+
+/// The address a receipt email goes to. Kept out of `StoredSubmission` so it is read only
+/// where it is needed.
+pub fn email_address(conn: &mut DbConnection, id: i64) -> Result<Option<String>, DbError> {
+    Ok(submissions::table.find(id).select(submissions::email).first::<Option<String>>(conn).optional()?.flatten())
+}
+
+pub fn count_all(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(submissions::table.count().get_result(conn)?)
+}

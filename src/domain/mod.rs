@@ -1,0 +1,15 @@
+//! Pure rules and types of public consultation. No I/O: no actix, diesel or lettre here.
+pub mod channel;
+pub mod consultation;
+pub mod locale;
+pub mod receipt;
+pub mod submission;
+pub mod text;
+pub mod window;
+
+pub use channel::Channel;
+pub use consultation::{Consultation, ConsultationFile, Draft};
+pub use locale::{Locale, Localized};
+pub use receipt::ReceiptNumber;
+pub use submission::{FieldError, FieldPath, Problem, SubmissionInput, ValidSubmission};
+pub use window::{WindowRefusal, WindowStatus};

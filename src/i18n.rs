@@ -1,0 +1,231 @@
+//! Words and dates in Japanese and English. Strings live in `locales/messages.toml`.
+use crate::domain::consultation::SubmitterField;
+use crate::domain::{FieldError, FieldPath, Locale, Problem};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    ja: String,
+    en: String,
+}
+
+static MESSAGES: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
+    toml::from_str(include_str!("../locales/messages.toml")).expect("locales/messages.toml is valid")
+});
+
+/// Translations for one locale; templates call `t.t("key")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: Locale,
+}
+
+impl Tr {
+    pub fn new(locale: Locale) -> Self {
+        Self { locale }
+    }
+
+    /// The message for `key`; a missing key shows itself so it is noticed, never panics.
+    pub fn t(&self, key: &str) -> &'static str {
+        match MESSAGES.get(key) {
+            Some(entry) => match self.locale {
+                Locale::Ja => entry.ja.as_str(),
+                Locale::En => entry.en.as_str(),
+            },
+            None => {
+                tracing::warn!(key, "missing translation");
+                "??"
+            }
+        }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
+    }
+}
+
+pub fn has_key(key: &str) -> bool {
+    MESSAGES.contains_key(key)
+}
+
+const WEEKDAYS_JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+const MONTHS_EN: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+];
+
+/// 2020年4月26日（日） / Sunday 26 April 2020
+pub fn date(locale: Locale, d: NaiveDate) -> String {
+    match locale {
+        Locale::Ja => format!(
+            "{}年{}月{}日（{}）",
+            d.year(),
+            d.month(),
+            d.day(),
+            WEEKDAYS_JA[d.weekday().num_days_from_monday() as usize]
+        ),
+        Locale::En => format!("{} {} {} {}", d.weekday_name(), d.day(), MONTHS_EN[d.month0() as usize], d.year()),
+    }
+}
+
+trait WeekdayName {
+    fn weekday_name(&self) -> &'static str;
+}
+
+impl WeekdayName for NaiveDate {
+    fn weekday_name(&self) -> &'static str {
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+            [self.weekday().num_days_from_monday() as usize]
+    }
+}
+
+/// The name of a time zone as people say it.
+pub fn zone_name(locale: Locale, tz: Tz) -> String {
+    match (tz, locale) {
+        (chrono_tz::Asia::Tokyo, Locale::Ja) => "日本時間".into(),
+        (chrono_tz::Asia::Tokyo, Locale::En) => "Japan time".into(),
+        (tz, _) => tz.name().to_string(),
+    }
+}
+
+/// 2020年4月26日（日）23時59分（日本時間） / 23:59 on Sunday 26 April 2020 (Japan time)
+pub fn datetime(locale: Locale, at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    let day = date(locale, local.date_naive());
+    match locale {
+        Locale::Ja => format!("{day}{}時{:02}分（{}）", local.hour(), local.minute(), zone_name(locale, tz)),
+        Locale::En => format!("{:02}:{:02} on {day} ({})", local.hour(), local.minute(), zone_name(locale, tz)),
+    }
+}
+
+/// The last minute that still counts, since `closes_at` itself is excluded: people read
+/// "until 23:59 on the 26th", not "until 00:00 on the 27th".
+pub fn deadline(locale: Locale, closes_at: DateTime<Utc>, tz: Tz) -> String {
+    let last_minute = closes_at - chrono::Duration::minutes(1);
+    match locale {
+        Locale::Ja => format!("{}まで", datetime(locale, last_minute, tz)),
+        Locale::En => format!("until {}", datetime(locale, last_minute, tz)),
+    }
+}
+
+/// The label of a field as the form shows it.
+pub fn field_label(locale: Locale, field: FieldPath) -> String {
+    let t = Tr::new(locale);
+    let opinion = |i: usize, key: &str| match locale {
+        Locale::Ja => format!("{}{}の{}", t.t("opinion_legend"), i + 1, t.t(key)),
+        Locale::En => format!("{} (opinion {})", t.t(key), i + 1),
+    };
+    match field {
+        FieldPath::Submitter(SubmitterField::Name) => t.t("name_label").into(),
+        FieldPath::Submitter(SubmitterField::Organization) => t.t("organization_label").into(),
+        FieldPath::Submitter(SubmitterField::Email) => t.t("email_label").into(),
+        FieldPath::Submitter(SubmitterField::PostalAddress) => t.t("postal_address_label").into(),
+        FieldPath::Submitter(SubmitterField::Phone) => t.t("phone_label_form").into(),
+        FieldPath::Opinions => t.t("opinion_legend").into(),
+        FieldPath::Draft(i) => opinion(i, "draft_label"),
+        FieldPath::Location(i) => opinion(i, "location_label"),
+        FieldPath::Body(i) => opinion(i, "body_label"),
+        FieldPath::Reason(i) => opinion(i, "reason_label"),
+    }
+}
+
+/// A message that says what to do, never just "invalid".
+pub fn field_message(locale: Locale, error: &FieldError) -> String {
+    let label = field_label(locale, error.field);
+    match (locale, error.problem) {
+        (Locale::Ja, Problem::Required) => format!("{label}を入力してください。"),
+        (Locale::En, Problem::Required) => format!("Enter {}", lower_first(&label)),
+        (Locale::Ja, Problem::TooLong { max }) => format!("{label}は{max}文字以内で入力してください。"),
+        (Locale::En, Problem::TooLong { max }) => format!("{label}: shorten it to {max} characters or fewer"),
+        (Locale::Ja, Problem::ControlCharacters) => {
+            format!("{label}に使用できない制御文字が含まれています。削除してください。")
+        }
+        (Locale::En, Problem::ControlCharacters) => {
+            format!("{label}: remove the control characters it contains")
+        }
+        (Locale::Ja, Problem::MultipleLines) => format!("{label}は改行せず1行で入力してください。"),
+        (Locale::En, Problem::MultipleLines) => format!("{label}: write it on one line"),
+        (Locale::Ja, Problem::Email) => "メールアドレスを name@example.jp のような形式で入力してください。".into(),
+        (Locale::En, Problem::Email) => "Enter an email address like name@example.com".into(),
+        (Locale::Ja, Problem::UnknownDraft) => format!("{label}：一覧から対象の案を選んでください。"),
+        (Locale::En, Problem::UnknownDraft) => format!("{label}: choose a draft from the list"),
+        (Locale::Ja, Problem::NoOpinions) => "意見を1件以上入力してください。".into(),
+        (Locale::En, Problem::NoOpinions) => "Enter at least one opinion".into(),
+        (Locale::Ja, Problem::TooManyOpinions { max }) => {
+            format!("一度に提出できる意見は{max}件までです。分けて提出してください。")
+        }
+        (Locale::En, Problem::TooManyOpinions { max }) => {
+            format!("Send at most {max} opinions at once; send the rest separately")
+        }
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => {
+            // Keep acronyms and names as they are; lower-case only a capitalized common word.
+            let rest: String = chars.collect();
+            if rest.chars().next().is_some_and(|c| c.is_lowercase()) {
+                first.to_lowercase().collect::<String>() + &rest
+            } else {
+                first.to_string() + &rest
+            }
+        }
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for (key, entry) in MESSAGES.iter() {
+            assert!(!entry.ja.is_empty(), "{key} has no Japanese");
+            assert!(!entry.en.is_empty(), "{key} has no English");
+        }
+    }
+
+    #[test]
+    fn every_key_used_by_a_template_exists() {
+        let mut missing = Vec::new();
+        for dir in ["templates", "templates/public", "templates/email"] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for part in text.split("t(\"").skip(1) {
+                    let key = part.split('"').next().unwrap();
+                    if !has_key(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing translations: {missing:?}");
+    }
+
+    #[test]
+    fn formats_dates_the_way_each_language_writes_them() {
+        let d = NaiveDate::from_ymd_opt(2020, 4, 26).unwrap();
+        assert_eq!(date(Locale::Ja, d), "2020年4月26日（日）");
+        assert_eq!(date(Locale::En, d), "Sunday 26 April 2020");
+    }
+
+    #[test]
+    fn the_deadline_reads_as_the_last_minute_in_the_consultation_zone() {
+        let closes = Utc.with_ymd_and_hms(2020, 4, 26, 15, 0, 0).unwrap();
+        assert_eq!(deadline(Locale::Ja, closes, chrono_tz::Asia::Tokyo), "2020年4月26日（日）23時59分（日本時間）まで");
+        assert_eq!(
+            deadline(Locale::En, closes, chrono_tz::Asia::Tokyo),
+            "until 23:59 on Sunday 26 April 2020 (Japan time)"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! pubcom: public-comment intake. See README.md for what it does and how to run it.
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod i18n;
+pub mod intake;
+pub mod mail;
+pub mod metrics;
+pub mod startup;
+pub mod telemetry;
+pub mod web;
+pub mod worker;

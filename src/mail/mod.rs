@@ -1,0 +1,46 @@
+//! Sending email: one transport chosen by configuration, messages built from templates.
+pub mod receipt;
+
+use crate::config::{MailSettings, MailTransport};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+    /// Records only that a message went out (never its addresses); for local trials.
+    Log,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
+        match settings.transport {
+            MailTransport::Smtp => {
+                let url = settings.smtp_url.as_deref().ok_or("mail.smtp_url is required for smtp")?;
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("mail.smtp_url: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build();
+                Ok(Mailer::Smtp(transport))
+            }
+            MailTransport::File => {
+                std::fs::create_dir_all(&settings.file_dir)
+                    .map_err(|e| format!("mail.file_dir {}: {e}", settings.file_dir.display()))?;
+                Ok(Mailer::File(AsyncFileTransport::new(&settings.file_dir)))
+            }
+            MailTransport::Log => Ok(Mailer::Log),
+        }
+    }
+
+    pub async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Log => {
+                let id = message.headers().get_raw("Message-ID").unwrap_or_default().to_string();
+                tracing::info!(message_id = %id, "email (log transport)");
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The receipt email, in the submitter's language, with a text and an HTML part.
+use crate::db::submissions::StoredSubmission;
+use crate::domain::{Consultation, Locale};
+use crate::i18n::{self, Tr};
+use askama::Template;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+pub struct OpinionView {
+    pub number: usize,
+    pub draft: String,
+    pub location: String,
+    pub body: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/receipt.txt")]
+struct ReceiptText<'a> {
+    t: Tr,
+    title: &'a str,
+    receipt_number: &'a str,
+    received_at: String,
+    receipt_url: &'a str,
+    opinions: &'a [OpinionView],
+}
+
+#[derive(Template)]
+#[template(path = "email/receipt.html")]
+struct ReceiptHtml<'a> {
+    t: Tr,
+    title: &'a str,
+    receipt_number: &'a str,
+    received_at: String,
+    receipt_url: &'a str,
+    opinions: &'a [OpinionView],
+}
+
+pub fn opinion_views(consultation: &Consultation, submission: &StoredSubmission, locale: Locale) -> Vec<OpinionView> {
+    let t = Tr::new(locale);
+    submission
+        .opinions
+        .iter()
+        .enumerate()
+        .map(|(i, o)| OpinionView {
+            number: i + 1,
+            draft: match o.draft_code.as_deref().and_then(|c| consultation.draft(c)) {
+                Some(d) => d.title.get(locale).to_string(),
+                None => t.t("draft_whole").to_string(),
+            },
+            location: o.location.clone().unwrap_or_default(),
+            body: o.body.clone(),
+            reason: o.reason.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A Message-ID that is the same for every attempt of the same job, so a receiver can tell a
+/// retry from a new message.
+pub fn message_id(job_id: i64, receipt_number: &str, public_base_url: &str) -> String {
+    let host = public_base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("pubcom.invalid")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("pubcom.invalid");
+    format!("<receipt-{job_id}-{receipt_number}@{host}>")
+}
+
+pub struct ReceiptEmail<'a> {
+    pub consultation: &'a Consultation,
+    pub submission: &'a StoredSubmission,
+    pub to: &'a str,
+    pub from: &'a str,
+    pub public_base_url: &'a str,
+    pub message_id: &'a str,
+}
+
+impl ReceiptEmail<'_> {
+    pub fn build(&self) -> Result<Message, String> {
+        let locale = self.submission.locale;
+        let t = Tr::new(locale);
+        let title = self.consultation.title.get(locale);
+        let receipt_number = self.submission.receipt_number.as_str();
+        let received_at = i18n::datetime(locale, self.submission.received_at, self.consultation.time_zone);
+        let receipt_url = format!(
+            "{}/c/{}/receipt/{}?lang={}",
+            self.public_base_url.trim_end_matches('/'),
+            self.consultation.slug,
+            receipt_number,
+            locale
+        );
+        let opinions = opinion_views(self.consultation, self.submission, locale);
+        let text = ReceiptText {
+            t,
+            title,
+            receipt_number,
+            received_at: received_at.clone(),
+            receipt_url: &receipt_url,
+            opinions: &opinions,
+        }
+        .render()
+        .map_err(|e| e.to_string())?;
+        let html = ReceiptHtml { t, title, receipt_number, received_at, receipt_url: &receipt_url, opinions: &opinions }
+            .render()
+            .map_err(|e| e.to_string())?;
+        // The address was checked when it was submitted; lettre checks it again here, and its
+        // header encoding keeps user text out of the header structure.
+        let to: Mailbox = self.to.parse().map_err(|e| format!("recipient address refused: {e}"))?;
+        let from: Mailbox = self.from.parse().map_err(|e| format!("mail.from refused: {e}"))?;
+        let subject = t.t("email_subject").replace("{receipt}", receipt_number);
+        Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .message_id(Some(self.message_id.to_string()))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+            )
+            .map_err(|e| e.to_string())
+    }
+}

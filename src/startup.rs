@@ -1,0 +1,151 @@
+//! Builds the whole application from settings: database, migrations, seed consultations, mail
+//! transport, web server and worker. Used by `main` and by the tests alike.
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::consultations::{self, ImportOutcome};
+use crate::db::Db;
+use crate::domain::ConsultationFile;
+use crate::mail::Mailer;
+use crate::metrics::Metrics;
+use crate::web::security::{security_headers, FormTokens, RateLimiter};
+use crate::web::{routes, AppState};
+use crate::worker::Worker;
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{watch, Notify};
+use tracing_actix_web::TracingLogger;
+
+pub struct Application {
+    pub port: u16,
+    pub url: String,
+    pub db: Db,
+    server: Server,
+    worker: Worker,
+}
+
+/// Opens the database and applies pending migrations.
+pub fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url, settings.database.pool_size)
+        .with_context(|| format!("database_url {:?}", settings.database_url))?;
+    db.migrate().context("applying migrations")?;
+    Ok(db)
+}
+
+pub fn read_consultation_file(path: &Path) -> anyhow::Result<ConsultationFile> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = ConsultationFile::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    crate::domain::Consultation::try_from(file.clone()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(file)
+}
+
+/// Creates or updates consultations from files; returns what happened to each slug.
+pub fn import_files(db: &Db, paths: &[PathBuf], clock: &dyn Clock) -> anyhow::Result<Vec<(String, ImportOutcome)>> {
+    let mut done = Vec::new();
+    for path in paths {
+        let file = read_consultation_file(path)?;
+        let slug = file.slug.clone();
+        let now = clock.now();
+        let outcome = db
+            .write_blocking(|c| consultations::import(c, &file, now))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        done.push((slug, outcome));
+    }
+    Ok(done)
+}
+
+/// Loads the `*.toml` files of `dir` whose consultations are not yet in the database.
+pub fn load_new_consultations(db: &Db, dir: &Path, clock: &dyn Clock) -> anyhow::Result<Vec<String>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    paths.sort();
+    let mut loaded = Vec::new();
+    for path in paths {
+        let file = read_consultation_file(&path)?;
+        let slug = file.slug.clone();
+        let exists = db.run_blocking(|c| consultations::find(c, &slug))?.is_some();
+        if !exists {
+            import_files(db, std::slice::from_ref(&path), clock)?;
+            loaded.push(slug);
+        }
+    }
+    Ok(loaded)
+}
+
+pub fn build_worker(settings: Arc<Settings>, db: Db, clock: Arc<dyn Clock>, metrics: Arc<Metrics>, wake: Arc<Notify>) -> anyhow::Result<Worker> {
+    let mailer = Mailer::from_settings(&settings.mail).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    Ok(Worker { db, mailer: Arc::new(mailer), clock, settings, metrics, wake })
+}
+
+impl Application {
+    pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        settings.ensure_secret_key().context("storing the generated secret_key in data_dir")?;
+        let db = {
+            let s = settings.clone();
+            tokio::task::spawn_blocking(move || open_database(&s)).await??
+        };
+        {
+            let (db, dir, clock) = (db.clone(), settings.consultations_dir.clone(), clock.clone());
+            let loaded = tokio::task::spawn_blocking(move || load_new_consultations(&db, &dir, clock.as_ref())).await??;
+            for slug in loaded {
+                tracing::info!(%slug, "consultation loaded");
+            }
+        }
+        let settings = Arc::new(settings);
+        let metrics = Arc::new(Metrics::default());
+        let wake = Arc::new(Notify::new());
+        let worker = build_worker(settings.clone(), db.clone(), clock.clone(), metrics.clone(), wake.clone())?;
+        let secret = settings.secret_key.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            clock,
+            settings: settings.clone(),
+            metrics: metrics.clone(),
+            limiter: RateLimiter::new(settings.rate_limit.submissions_per_minute),
+            forms: FormTokens::new(&secret),
+            wake_worker: wake,
+        });
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let host = listener.local_addr()?.ip();
+        let server = HttpServer::new(move || {
+            let metrics = metrics.clone();
+            App::new()
+                .app_data(state.clone())
+                .wrap_fn(move |req, srv| {
+                    let started = Instant::now();
+                    let metrics = metrics.clone();
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await;
+                        metrics.request_latency.observe(started.elapsed().as_secs_f64());
+                        res
+                    }
+                })
+                .wrap(security_headers())
+                .wrap(TracingLogger::default())
+                .configure(routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self { port, url: format!("http://{host}:{port}"), db, server, worker })
+    }
+
+    /// Serves until the server stops, running the worker beside it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let worker = tokio::spawn(self.worker.run(stopped));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        let _ = worker.await;
+        result
+    }
+}

@@ -1,0 +1,210 @@
+//! JSON API v1: list, detail and submit, with the documented error body.
+use super::error::{AppError, ErrorKind, OrRespond};
+use super::security::{content_type_is, read_body};
+use super::AppState;
+use crate::db::consultations;
+use crate::domain::submission::OpinionInput;
+use crate::domain::{Channel, Consultation, Locale, Localized, SubmissionInput};
+use crate::intake;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Serialize)]
+struct ConsultationItem {
+    slug: String,
+    title: Localized,
+    opens_at: String,
+    closes_at: String,
+    time_zone: String,
+    status: &'static str,
+}
+
+fn item(c: &Consultation, now: DateTime<Utc>) -> ConsultationItem {
+    ConsultationItem {
+        slug: c.slug.clone(),
+        title: c.title.clone(),
+        opens_at: rfc3339(c.opens_at),
+        closes_at: rfc3339(c.closes_at),
+        time_zone: c.time_zone.name().to_string(),
+        status: c.status_at(now).as_str(),
+    }
+}
+
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let all = state.db.run(consultations::list).await.api()?;
+    let now = state.clock.now();
+    let items: Vec<ConsultationItem> = all.iter().map(|c| item(c, now)).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "consultations": items })))
+}
+
+#[derive(Serialize)]
+struct DraftItem {
+    code: String,
+    parent: Option<String>,
+    title: Localized,
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ConsultationDetail {
+    #[serde(flatten)]
+    item: ConsultationItem,
+    default_locale: Locale,
+    postal_arrival_deadline: Option<String>,
+    summary: Localized,
+    organizers: Vec<Localized>,
+    drafts: Vec<DraftItem>,
+    max_opinions: usize,
+    required_submitter_fields: Vec<&'static str>,
+}
+
+pub async fn detail(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
+    let c = &stored.consultation;
+    let mut required: Vec<&'static str> =
+        c.rules.required.iter().map(|f| crate::domain::submission::submitter_key(*f)).collect();
+    required.sort_unstable();
+    let detail = ConsultationDetail {
+        item: item(c, state.clock.now()),
+        default_locale: c.default_locale,
+        postal_arrival_deadline: c.postal_arrival_deadline.map(|d| d.to_string()),
+        summary: c.summary.clone(),
+        organizers: c.organizers.clone(),
+        drafts: c
+            .drafts
+            .iter()
+            .map(|d| DraftItem { code: d.code.clone(), parent: d.parent.clone(), title: d.title.clone(), url: d.url.clone() })
+            .collect(),
+        max_opinions: c.rules.max_opinions,
+        required_submitter_fields: required,
+    };
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ApiSubmitter {
+    name: Option<String>,
+    organization: Option<String>,
+    email: Option<String>,
+    postal_address: Option<String>,
+    phone: Option<String>,
+    publish_organization: bool,
+}
+
+#[derive(Deserialize)]
+struct ApiOpinion {
+    #[serde(default)]
+    draft: Option<String>,
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiSubmission {
+    #[serde(default)]
+    submitter: ApiSubmitter,
+    #[serde(default)]
+    locale: Option<Locale>,
+    opinions: Vec<ApiOpinion>,
+}
+
+impl ApiSubmission {
+    fn input(self, default_locale: Locale) -> SubmissionInput {
+        let s = self.submitter;
+        SubmissionInput {
+            name: s.name.unwrap_or_default(),
+            organization: s.organization.unwrap_or_default(),
+            email: s.email.unwrap_or_default(),
+            postal_address: s.postal_address.unwrap_or_default(),
+            phone: s.phone.unwrap_or_default(),
+            publish_organization: s.publish_organization,
+            locale: self.locale.unwrap_or(default_locale),
+            opinions: self
+                .opinions
+                .into_iter()
+                .map(|o| OpinionInput {
+                    draft: o.draft.unwrap_or_default(),
+                    location: o.location.unwrap_or_default(),
+                    body: o.body,
+                    reason: o.reason.unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let received_at = state.clock.now();
+    if let Err(wait) = state.limiter.check(req.peer_addr().map(|a| a.ip())) {
+        state.metrics.refused_rate_limited.inc();
+        return Err(AppError::json(ErrorKind::RateLimited { retry_after_secs: wait }));
+    }
+    if !content_type_is(&req, "application/json") {
+        return Err(AppError::json(ErrorKind::UnsupportedMediaType));
+    }
+    let body = read_body(&req, payload, state.settings.max_request_bytes).await.api()?;
+    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
+    let c = &stored.consultation;
+    if let Err(refusal) = c.admit_online(received_at) {
+        match refusal {
+            crate::domain::WindowRefusal::Closed => state.metrics.refused_closed.inc(),
+            crate::domain::WindowRefusal::NotOpen => state.metrics.refused_not_open.inc(),
+        }
+        return Err(AppError::json(ErrorKind::Window { refusal, opens_at: c.opens_at, closes_at: c.closes_at }));
+    }
+    let parsed: ApiSubmission = serde_json::from_slice(&body).map_err(|e| {
+        // Say where the body went wrong, without echoing its content back.
+        AppError::json(ErrorKind::BadRequest(format!("the body is not a valid submission (line {}, column {}): {}", e.line(), e.column(), classify(&e))))
+    })?;
+    let valid = parsed.input(c.default_locale).parse(c).map_err(|errors| {
+        state.metrics.refused_invalid.inc();
+        AppError::json(ErrorKind::Invalid(errors))
+    })?;
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 100)
+        .map(|k| format!("api:{k}"));
+    let now = state.clock.now();
+    let accepted = intake::accept(&state.db, stored.clone(), valid, Channel::Api, received_at, key, now).await.api()?;
+    if accepted.new {
+        state.metrics.accepted_api.inc();
+        state.wake_worker.notify_one();
+        tracing::info!(consultation = %c.slug, receipt = %accepted.receipt_number, "api submission accepted");
+    }
+    let status = if accepted.new { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
+    Ok(HttpResponse::build(status).json(serde_json::json!({
+        "receipt_number": accepted.receipt_number,
+        "received_at": rfc3339(received_at),
+    })))
+}
+
+fn classify(e: &serde_json::Error) -> &'static str {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax => "malformed JSON",
+        Category::Eof => "the JSON ends too early",
+        Category::Data => "a field has the wrong type or a required field (opinions) is missing",
+        Category::Io => "the body could not be read",
+    }
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::json(ErrorKind::NotFound))
+}

@@ -1,0 +1,218 @@
+//! One error type at the HTTP boundary: one `match` picks the status, the cause is logged and
+//! never shown, HTML requests get a page and API requests the documented JSON body.
+use super::page::{render, PageContext};
+use crate::db::DbError;
+use crate::domain::{FieldError, Locale, WindowRefusal};
+use crate::i18n::{self, Tr};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug)]
+pub enum ErrorKind {
+    NotFound,
+    BadRequest(String),
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Invalid(Vec<FieldError>),
+    Window { refusal: WindowRefusal, opens_at: DateTime<Utc>, closes_at: DateTime<Utc> },
+    RateLimited { retry_after_secs: u64 },
+    Unavailable(String),
+    Internal(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Surface {
+    Html(Locale),
+    Json,
+}
+
+#[derive(Debug)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub surface: Surface,
+}
+
+impl AppError {
+    pub fn html(locale: Locale, kind: ErrorKind) -> Self {
+        Self { kind, surface: Surface::Html(locale) }
+    }
+    pub fn json(kind: ErrorKind) -> Self {
+        Self { kind, surface: Surface::Json }
+    }
+}
+
+impl From<askama::Error> for ErrorKind {
+    fn from(e: askama::Error) -> Self {
+        ErrorKind::Internal(format!("template: {e}"))
+    }
+}
+
+impl From<DbError> for ErrorKind {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Connect(_) | DbError::Pool(_) => ErrorKind::Unavailable(e.to_string()),
+            other => ErrorKind::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Attaches the surface to a lower error in handlers: `.page(locale)?` or `.api()?`.
+pub trait OrRespond<T> {
+    fn page(self, locale: Locale) -> Result<T, AppError>;
+    fn api(self) -> Result<T, AppError>;
+}
+
+impl<T, E: Into<ErrorKind>> OrRespond<T> for Result<T, E> {
+    fn page(self, locale: Locale) -> Result<T, AppError> {
+        self.map_err(|e| AppError::html(locale, e.into()))
+    }
+    fn api(self) -> Result<T, AppError> {
+        self.map_err(|e| AppError::json(e.into()))
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.kind)
+    }
+}
+
+#[derive(Serialize)]
+pub struct ErrorBody {
+    pub error: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: PageContext,
+    heading: &'static str,
+    message: String,
+    hint: &'static str,
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl ErrorKind {
+    fn code(&self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::BadRequest(_) => "bad_request",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorKind::Invalid(_) => "invalid",
+            ErrorKind::Window { refusal, .. } => refusal.code(),
+            ErrorKind::RateLimited { .. } => "rate_limited",
+            ErrorKind::Unavailable(_) => "unavailable",
+            ErrorKind::Internal(_) => "internal",
+        }
+    }
+
+    fn message(&self, locale: Locale) -> String {
+        let t = Tr::new(locale);
+        match self {
+            ErrorKind::NotFound => t.t("error_not_found").into(),
+            ErrorKind::BadRequest(detail) => format!("{} {detail}", t.t("error_bad_request")),
+            ErrorKind::PayloadTooLarge => t.t("error_too_large").into(),
+            ErrorKind::UnsupportedMediaType => "Send the body as application/json.".into(),
+            ErrorKind::Invalid(_) => t.t("error_summary_heading").into(),
+            ErrorKind::Window { refusal: WindowRefusal::NotOpen, .. } => t.t("not_open_yet").into(),
+            ErrorKind::Window { refusal: WindowRefusal::Closed, .. } => t.t("closed_now").into(),
+            ErrorKind::RateLimited { .. } => t.t("error_rate_limited").into(),
+            ErrorKind::Unavailable(_) => t.t("refused_busy").into(),
+            ErrorKind::Internal(_) => t.t("error_generic").into(),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match &self.kind {
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Window { .. } => StatusCode::FORBIDDEN,
+            ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match &self.kind {
+            ErrorKind::Internal(cause) => tracing::error!(%cause, "request failed"),
+            ErrorKind::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            _ => {}
+        }
+        let status = self.status_code();
+        let mut builder = HttpResponse::build(status);
+        match &self.kind {
+            ErrorKind::RateLimited { retry_after_secs } => {
+                builder.insert_header(("Retry-After", retry_after_secs.to_string()));
+            }
+            ErrorKind::Unavailable(_) => {
+                builder.insert_header(("Retry-After", "5"));
+            }
+            _ => {}
+        }
+        match self.surface {
+            Surface::Json => {
+                let locale = Locale::En;
+                let fields = match &self.kind {
+                    ErrorKind::Invalid(errors) => errors
+                        .iter()
+                        .map(|e| FieldMessage { field: e.field.api_path(), message: i18n::field_message(locale, e) })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let (opens_at, closes_at) = match &self.kind {
+                    ErrorKind::Window { opens_at, closes_at, .. } => (Some(rfc3339(*opens_at)), Some(rfc3339(*closes_at))),
+                    _ => (None, None),
+                };
+                builder.json(ErrorBody { error: self.kind.code(), message: self.kind.message(locale), fields, opens_at, closes_at })
+            }
+            Surface::Html(locale) => {
+                let t = Tr::new(locale);
+                let heading = match &self.kind {
+                    ErrorKind::NotFound => t.t("error_not_found"),
+                    _ => t.t("error_heading"),
+                };
+                let hint = match &self.kind {
+                    ErrorKind::NotFound => t.t("error_not_found_hint"),
+                    _ => "",
+                };
+                let page = ErrorPage {
+                    page: PageContext::new(locale, heading.to_string(), "/".into()),
+                    heading,
+                    message: self.kind.message(locale),
+                    hint,
+                };
+                match render(&page) {
+                    Ok(body) => builder.content_type("text/html; charset=utf-8").body(body),
+                    Err(_) => builder.content_type("text/plain; charset=utf-8").body(self.kind.message(locale)),
+                }
+            }
+        }
+    }
+}

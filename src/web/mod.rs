@@ -1,0 +1,114 @@
+//! The HTTP surface: the route table in one place, shared state, locale choice.
+pub mod api;
+pub mod error;
+pub mod form;
+pub mod ops;
+pub mod page;
+pub mod public;
+pub mod security;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::consultations::{self, StoredConsultation};
+use crate::db::Db;
+use crate::domain::Locale;
+use crate::metrics::Metrics;
+use actix_web::{web, HttpRequest};
+use error::{AppError, ErrorKind};
+use security::{FormTokens, RateLimiter};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
+    pub limiter: RateLimiter,
+    pub forms: FormTokens,
+    pub wake_worker: Arc<Notify>,
+}
+
+impl AppState {
+    pub async fn consultation(&self, slug: &str) -> Result<Option<Arc<StoredConsultation>>, crate::db::DbError> {
+        let slug = slug.to_string();
+        Ok(self.db.run(move |c| consultations::find(c, &slug)).await?.map(Arc::new))
+    }
+
+    /// The consultation or a 404 in the reader's language.
+    pub async fn consultation_page(&self, slug: &str, locale: Locale) -> Result<Arc<StoredConsultation>, AppError> {
+        match self.consultation(slug).await {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(AppError::html(locale, ErrorKind::NotFound)),
+            Err(e) => Err(AppError::html(locale, e.into())),
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.settings.public_base_url.starts_with("https://")
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(public::home))
+        .route("/static/pubcom.css", web::get().to(public::stylesheet))
+        .route("/c/{slug}", web::get().to(public::consultation))
+        .route("/c/{slug}/submit", web::get().to(form::show))
+        .route("/c/{slug}/submit", web::post().to(form::post))
+        .route("/c/{slug}/receipt/{receipt}", web::get().to(public::receipt))
+        .route("/healthz", web::route().method(actix_web::http::Method::GET).to(ops::healthz))
+        .route("/healthz", web::head().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/readyz", web::head().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+        .service(
+            web::scope("/api/v1")
+                .route("/consultations", web::get().to(api::list))
+                .route("/consultations/{slug}", web::get().to(api::detail))
+                .route("/consultations/{slug}/submissions", web::post().to(api::submit))
+                .default_service(web::to(api::not_found)),
+        )
+        .default_service(web::to(public::not_found));
+}
+
+/// `?lang=` first, then the `lang` cookie, then the browser's preference, then Japanese.
+pub fn request_locale(req: &HttpRequest) -> Locale {
+    if let Some(lang) = query_lang(req) {
+        return lang;
+    }
+    if let Some(cookie) = req.cookie("lang") {
+        if let Ok(l) = cookie.value().parse() {
+            return l;
+        }
+    }
+    if let Some(accept) = req.headers().get("accept-language").and_then(|v| v.to_str().ok()) {
+        for part in accept.split(',') {
+            let tag = part.split(';').next().unwrap_or("").trim();
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Ok(l) = primary.parse() {
+                return l;
+            }
+        }
+    }
+    Locale::Ja
+}
+
+pub fn query_lang(req: &HttpRequest) -> Option<Locale> {
+    req.query_string()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// Remembers an explicit language choice for the next pages.
+pub fn remember_locale(req: &HttpRequest, response: &mut actix_web::HttpResponse) {
+    if let Some(lang) = query_lang(req) {
+        let cookie = actix_web::cookie::Cookie::build("lang", lang.as_str())
+            .path("/")
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = response.add_cookie(&cookie);
+    }
+}

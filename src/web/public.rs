@@ -1,0 +1,217 @@
+//! Public pages: the list of consultations, one consultation's notice, and the receipt.
+use super::error::{AppError, ErrorKind, OrRespond};
+use super::page::{html, render, PageContext};
+use super::{remember_locale, request_locale, AppState};
+use crate::db::{consultations, submissions};
+use crate::domain::{Consultation, Locale, ReceiptNumber, WindowStatus};
+use crate::i18n::{self, Tr};
+use crate::mail::receipt::{opinion_views, OpinionView};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+/// How a consultation is introduced in lists and at the top of its page.
+pub struct Summary {
+    pub slug: String,
+    pub title: String,
+    pub title_lang: &'static str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub opens: String,
+    pub deadline: String,
+}
+
+pub fn summary(c: &Consultation, locale: Locale, now: DateTime<Utc>) -> Summary {
+    let t = Tr::new(locale);
+    let status = c.status_at(now);
+    Summary {
+        slug: c.slug.clone(),
+        title: c.title.get(locale).to_string(),
+        title_lang: if c.title.falls_back(locale) { locale.other().as_str() } else { locale.as_str() },
+        status: status.as_str(),
+        status_label: match status {
+            WindowStatus::Upcoming => t.t("status_upcoming"),
+            WindowStatus::Open => t.t("status_open"),
+            WindowStatus::Closed => t.t("status_closed"),
+        },
+        opens: i18n::datetime(locale, c.opens_at, c.time_zone),
+        deadline: i18n::deadline(locale, c.closes_at, c.time_zone),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+struct HomePage {
+    page: PageContext,
+    sections: Vec<Section>,
+}
+
+struct Section {
+    heading: &'static str,
+    items: Vec<Summary>,
+}
+
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let all = state.db.run(consultations::list).await.page(locale)?;
+    let now = state.clock.now();
+    let (mut open, mut upcoming, mut closed) = (Vec::new(), Vec::new(), Vec::new());
+    for c in &all {
+        let s = summary(c, locale, now);
+        match c.status_at(now) {
+            WindowStatus::Open => open.push(s),
+            WindowStatus::Upcoming => upcoming.push(s),
+            WindowStatus::Closed => closed.push(s),
+        }
+    }
+    let t = Tr::new(locale);
+    let sections = [("section_open", open), ("section_upcoming", upcoming), ("section_closed", closed)]
+        .into_iter()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(key, items)| Section { heading: t.t(key), items })
+        .collect();
+    let page = HomePage { page: PageContext::new(locale, t.t("home_heading").into(), "/".into()), sections };
+    let mut response = html(render(&page).page(locale)?);
+    remember_locale(&req, &mut response);
+    Ok(response)
+}
+
+pub struct DraftItem {
+    pub code: String,
+    pub title: String,
+    pub title_lang: &'static str,
+    pub url: String,
+    pub depth: usize,
+}
+
+pub fn draft_items(c: &Consultation, locale: Locale) -> Vec<DraftItem> {
+    c.drafts
+        .iter()
+        .map(|d| DraftItem {
+            code: d.code.clone(),
+            title: d.title.get(locale).to_string(),
+            title_lang: if d.title.falls_back(locale) { locale.other().as_str() } else { locale.as_str() },
+            url: d.url.clone().unwrap_or_default(),
+            depth: c.draft_depth(d),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "public/consultation.html")]
+struct ConsultationPage {
+    page: PageContext,
+    s: Summary,
+    summary_html: String,
+    organizers: Vec<String>,
+    drafts: Vec<DraftItem>,
+    postal_deadline: String,
+    division: String,
+    postal_address: String,
+    phone: String,
+    fax: String,
+    email: String,
+    is_open: bool,
+}
+
+/// The notice is the body's own Markdown; it is rendered and then sanitized, never trusted.
+pub fn notice_html(markdown: &str) -> String {
+    let parser = pulldown_cmark::Parser::new(markdown);
+    let mut unsafe_html = String::new();
+    pulldown_cmark::html::push_html(&mut unsafe_html, parser);
+    ammonia::clean(&unsafe_html)
+}
+
+pub async fn consultation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let stored = state.consultation_page(&slug, locale).await?;
+    let c = &stored.consultation;
+    let now = state.clock.now();
+    let s = summary(c, locale, now);
+    let page = ConsultationPage {
+        page: PageContext::new(locale, s.title.clone(), format!("/c/{}", c.slug)),
+        summary_html: notice_html(c.summary.get(locale)),
+        organizers: c.organizers.iter().map(|o| o.get(locale).to_string()).collect(),
+        drafts: draft_items(c, locale),
+        postal_deadline: i18n::date(locale, c.postal_deadline()),
+        division: c.contact.division.get(locale).to_string(),
+        postal_address: c.contact.postal_address.get(locale).to_string(),
+        phone: c.contact.phone.clone().unwrap_or_default(),
+        fax: c.contact.fax.clone().unwrap_or_default(),
+        email: c.contact.email.clone().unwrap_or_default(),
+        is_open: c.status_at(now) == WindowStatus::Open,
+        s,
+    };
+    let mut response = html(render(&page).page(locale)?);
+    remember_locale(&req, &mut response);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "public/receipt.html")]
+struct ReceiptPage {
+    page: PageContext,
+    s: Summary,
+    receipt_number: String,
+    received_at: String,
+    opinions: Vec<OpinionView>,
+    results_expected: String,
+    email_sent: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReceiptQuery {
+    #[serde(default)]
+    sent: Option<String>,
+}
+
+pub async fn receipt(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<ReceiptQuery>,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let (slug, number) = path.into_inner();
+    let stored = state.consultation_page(&slug, locale).await?;
+    let receipt: ReceiptNumber = number.parse().map_err(|_| AppError::html(locale, ErrorKind::NotFound))?;
+    let consultation_id = stored.id;
+    let found = state
+        .db
+        .run(move |c| submissions::find_by_receipt(c, consultation_id, &receipt))
+        .await
+        .page(locale)?
+        .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
+    let c = &stored.consultation;
+    let page = ReceiptPage {
+        page: PageContext::new(
+            locale,
+            Tr::new(locale).t("receipt_heading").into(),
+            format!("/c/{}/receipt/{}", c.slug, found.receipt_number),
+        ),
+        s: summary(c, locale, state.clock.now()),
+        received_at: i18n::datetime(locale, found.received_at, c.time_zone),
+        opinions: opinion_views(c, &found, locale),
+        results_expected: c.results_expected.map(|d| i18n::date(locale, d)).unwrap_or_default(),
+        email_sent: query.sent.as_deref() == Some("email"),
+        receipt_number: found.receipt_number,
+    };
+    let mut response = html(render(&page).page(locale)?);
+    remember_locale(&req, &mut response);
+    Ok(response)
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/pubcom.css"))
+}
+
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::html(request_locale(&req), ErrorKind::NotFound))
+}

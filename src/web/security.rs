@@ -1,0 +1,171 @@
+//! Form tokens (CSRF and idempotency in one), the per-client submission limit, request body
+//! limits and the security headers every response carries.
+use super::error::ErrorKind;
+use actix_web::http::header::HeaderValue;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::web;
+use futures_util::StreamExt;
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const FORM_COOKIE: &str = "pubcom_form";
+
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+}
+
+/// A form token is `nonce.mac`, the mac binding the nonce to the browser's form cookie. The
+/// nonce doubles as the idempotency key: the same rendered form sends at most one submission.
+#[derive(Clone)]
+pub struct FormTokens {
+    key: Vec<u8>,
+}
+
+impl FormTokens {
+    pub fn new(secret: &str) -> Self {
+        Self { key: secret.as_bytes().to_vec() }
+    }
+
+    fn mac(&self, cookie: &str, nonce: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"pubcom-form\0");
+        mac.update(cookie.as_bytes());
+        mac.update(b"\0");
+        mac.update(nonce.as_bytes());
+        mac
+    }
+
+    pub fn issue(&self, cookie: &str) -> String {
+        let nonce = random_hex(16);
+        let tag: String = self.mac(cookie, &nonce).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        format!("{nonce}.{tag}")
+    }
+
+    /// The nonce, when the token was issued by us for this cookie (compared in constant time).
+    pub fn verify<'t>(&self, cookie: &str, token: &'t str) -> Option<&'t str> {
+        let (nonce, tag) = token.split_once('.')?;
+        if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let tag = decode_hex(tag)?;
+        self.mac(cookie, nonce).verify_slice(&tag).ok().map(|_| nonce)
+    }
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Submissions per client address per minute, in fixed one-minute windows.
+pub struct RateLimiter {
+    per_minute: u32,
+    clients: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self { per_minute, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err(seconds)` to wait when the client is over its limit.
+    pub fn check(&self, client: Option<IpAddr>) -> Result<(), u64> {
+        let (Some(ip), true) = (client, self.per_minute > 0) else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let window = Duration::from_secs(60);
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if clients.len() > 100_000 {
+            clients.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = clients.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.per_minute {
+            let left = window.saturating_sub(now.duration_since(entry.0));
+            return Err(left.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+/// Reads a request body up to `limit` bytes, refusing larger ones with 413 early.
+pub async fn read_body(req: &actix_web::HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ErrorKind> {
+    if let Some(len) = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok()) {
+        if len > limit {
+            return Err(ErrorKind::PayloadTooLarge);
+        }
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ErrorKind::BadRequest(e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ErrorKind::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+pub fn content_type_is(req: &actix_web::HttpRequest, expected: &str) -> bool {
+    req.headers()
+        .get("content-type")
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(expected))
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_valid_only_with_the_cookie_it_was_issued_for() {
+        let tokens = FormTokens::new("k");
+        let token = tokens.issue("cookie-a");
+        assert!(tokens.verify("cookie-a", &token).is_some());
+        assert!(tokens.verify("cookie-b", &token).is_none());
+        assert!(FormTokens::new("other").verify("cookie-a", &token).is_none());
+        let mut forged = token.clone();
+        forged.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
+        assert!(tokens.verify("cookie-a", &forged).is_none());
+    }
+
+    #[test]
+    fn the_limit_counts_per_client_and_says_how_long_to_wait() {
+        let limiter = RateLimiter::new(2);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        assert!(limiter.check(Some(a)).is_ok());
+        assert!(limiter.check(Some(a)).is_ok());
+        let wait = limiter.check(Some(a)).unwrap_err();
+        assert!((1..=60).contains(&wait));
+        assert!(limiter.check(Some(b)).is_ok());
+        assert!(RateLimiter::new(0).check(Some(a)).is_ok());
+    }
+}
