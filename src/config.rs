@@ -124,7 +124,9 @@ impl TryFrom<String> for DatabaseUrl {
     fn try_from(url: String) -> Result<Self, String> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("sqlite:// needs a file path, e.g. sqlite://data/pubcom.sqlite3".into());
+                return Err(
+                    "sqlite:// needs a file path, e.g. sqlite://data/pubcom.sqlite3".into(),
+                );
             }
             Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -158,12 +160,18 @@ impl Default for Settings {
                 from: "pubcom <no-reply@pubcom.invalid>".into(),
                 file_dir: PathBuf::from("data/mail"),
             },
-            rate_limit: RateLimitSettings { submissions_per_minute: 300 },
+            rate_limit: RateLimitSettings {
+                submissions_per_minute: 300,
+            },
             secret_key: None,
             log_format: LogFormat::Pretty,
             max_request_bytes: 2 * 1024 * 1024,
             database: DatabaseSettings { pool_size: 8 },
-            worker: WorkerSettings { poll_interval_ms: 1000, initial_backoff_secs: 5, max_backoff_secs: 3600 },
+            worker: WorkerSettings {
+                poll_interval_ms: 1000,
+                initial_backoff_secs: 5,
+                max_backoff_secs: 3600,
+            },
         }
     }
 }
@@ -182,7 +190,11 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        figment = figment.merge(Env::prefixed("PUBCOM_").split("__").ignore(&["config", "password"]));
+        figment = figment.merge(
+            Env::prefixed("PUBCOM_")
+                .split("__")
+                .ignore(&["config", "password"]),
+        );
         let settings: Settings = figment.extract().map_err(|e| {
             e.into_iter()
                 .map(|e| format!("configuration: {e}"))
@@ -195,13 +207,22 @@ impl Settings {
 
     fn check(&self) -> Result<(), String> {
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(format!("configuration: bind '{}' is not an address like 127.0.0.1:8080", self.bind));
+            return Err(format!(
+                "configuration: bind '{}' is not an address like 127.0.0.1:8080",
+                self.bind
+            ));
         }
-        if !(self.public_base_url.starts_with("http://") || self.public_base_url.starts_with("https://")) {
-            return Err("configuration: public_base_url must start with http:// or https://".into());
+        if !(self.public_base_url.starts_with("http://")
+            || self.public_base_url.starts_with("https://"))
+        {
+            return Err(
+                "configuration: public_base_url must start with http:// or https://".into(),
+            );
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.smtp_url.is_none() {
-            return Err("configuration: mail.smtp_url is required when mail.transport is smtp".into());
+            return Err(
+                "configuration: mail.smtp_url is required when mail.transport is smtp".into(),
+            );
         }
         if self.database.pool_size == 0 {
             return Err("configuration: database.pool_size must be at least 1".into());
@@ -235,7 +256,12 @@ impl Settings {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(text.as_bytes())
 }
 
@@ -245,6 +271,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure type, not ours
 mod tests {
     use super::*;
 
@@ -254,13 +281,19 @@ mod tests {
             DatabaseUrl::try_from("sqlite://data/x.sqlite3".to_string()).unwrap(),
             DatabaseUrl::Sqlite(PathBuf::from("data/x.sqlite3"))
         );
-        assert!(matches!(DatabaseUrl::try_from("postgres://u@h/db".to_string()).unwrap(), DatabaseUrl::Postgres(_)));
+        assert!(matches!(
+            DatabaseUrl::try_from("postgres://u@h/db".to_string()).unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
         assert!(DatabaseUrl::try_from("mysql://u@h/db".to_string()).is_err());
     }
 
     #[test]
     fn secrets_and_passwords_do_not_print() {
-        assert_eq!(format!("{:?}", Secret::new("s3cret".into())), "Secret(<hidden>)");
+        assert_eq!(
+            format!("{:?}", Secret::new("s3cret".into())),
+            "Secret(<hidden>)"
+        );
         let url = DatabaseUrl::try_from("postgres://u:pw@h/db".to_string()).unwrap();
         assert!(!format!("{url:?}").contains("pw"));
     }
@@ -270,19 +303,23 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("PUBCOM_RATE_LIMIT__SUBMISSIONS_PER_MINUTE", "lots");
             let err = Settings::load().unwrap_err();
-            assert!(err.contains("rate_limit.submissions_per_minute"), "{err}");
+            assert!(
+                err.to_lowercase()
+                    .contains("rate_limit.submissions_per_minute"),
+                "{err}"
+            );
             Ok(())
         });
         figment::Jail::expect_with(|jail| {
             jail.set_env("PUBCOM_MAIL__TRANSPORT", "pigeon");
             let err = Settings::load().unwrap_err();
-            assert!(err.contains("mail.transport"), "{err}");
+            assert!(err.to_lowercase().contains("mail.transport"), "{err}");
             Ok(())
         });
         figment::Jail::expect_with(|jail| {
             jail.set_env("PUBCOM_DATABASE_URL", "mysql://x");
             let err = Settings::load().unwrap_err();
-            assert!(err.contains("database_url"), "{err}");
+            assert!(err.to_lowercase().contains("database_url"), "{err}");
             Ok(())
         });
     }
@@ -290,7 +327,11 @@ mod tests {
     #[test]
     fn later_layers_win() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("config/default.toml", "bind = \"127.0.0.1:9000\"\n[mail]\ntransport = \"log\"\n")?;
+            jail.create_dir("config")?;
+            jail.create_file(
+                "config/default.toml",
+                "bind = \"127.0.0.1:9000\"\n[mail]\ntransport = \"log\"\n",
+            )?;
             jail.create_file("prod.toml", "bind = \"127.0.0.1:9100\"\n")?;
             jail.set_env("PUBCOM_CONFIG", "prod.toml");
             jail.set_env("PUBCOM_MAIL__FROM", "a@b.example");

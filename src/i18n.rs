@@ -13,7 +13,8 @@ struct Entry {
 }
 
 static MESSAGES: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
-    toml::from_str(include_str!("../locales/messages.toml")).expect("locales/messages.toml is valid")
+    toml::from_str(include_str!("../locales/messages.toml"))
+        .expect("locales/messages.toml is valid")
 });
 
 /// Translations for one locale; templates call `t.t("key")`.
@@ -52,7 +53,17 @@ pub fn has_key(key: &str) -> bool {
 
 const WEEKDAYS_JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
 const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
 
@@ -66,7 +77,13 @@ pub fn date(locale: Locale, d: NaiveDate) -> String {
             d.day(),
             WEEKDAYS_JA[d.weekday().num_days_from_monday() as usize]
         ),
-        Locale::En => format!("{} {} {} {}", d.weekday_name(), d.day(), MONTHS_EN[d.month0() as usize], d.year()),
+        Locale::En => format!(
+            "{} {} {} {}",
+            d.weekday_name(),
+            d.day(),
+            MONTHS_EN[d.month0() as usize],
+            d.year()
+        ),
     }
 }
 
@@ -76,8 +93,15 @@ trait WeekdayName {
 
 impl WeekdayName for NaiveDate {
     fn weekday_name(&self) -> &'static str {
-        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-            [self.weekday().num_days_from_monday() as usize]
+        [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][self.weekday().num_days_from_monday() as usize]
     }
 }
 
@@ -95,8 +119,18 @@ pub fn datetime(locale: Locale, at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
     let day = date(locale, local.date_naive());
     match locale {
-        Locale::Ja => format!("{day}{}時{:02}分（{}）", local.hour(), local.minute(), zone_name(locale, tz)),
-        Locale::En => format!("{:02}:{:02} on {day} ({})", local.hour(), local.minute(), zone_name(locale, tz)),
+        Locale::Ja => format!(
+            "{day}{}時{:02}分（{}）",
+            local.hour(),
+            local.minute(),
+            zone_name(locale, tz)
+        ),
+        Locale::En => format!(
+            "{:02}:{:02} on {day} ({})",
+            local.hour(),
+            local.minute(),
+            zone_name(locale, tz)
+        ),
     }
 }
 
@@ -137,8 +171,12 @@ pub fn field_message(locale: Locale, error: &FieldError) -> String {
     match (locale, error.problem) {
         (Locale::Ja, Problem::Required) => format!("{label}を入力してください。"),
         (Locale::En, Problem::Required) => format!("Enter {}", lower_first(&label)),
-        (Locale::Ja, Problem::TooLong { max }) => format!("{label}は{max}文字以内で入力してください。"),
-        (Locale::En, Problem::TooLong { max }) => format!("{label}: shorten it to {max} characters or fewer"),
+        (Locale::Ja, Problem::TooLong { max }) => {
+            format!("{label}は{max}文字以内で入力してください。")
+        }
+        (Locale::En, Problem::TooLong { max }) => {
+            format!("{label}: shorten it to {max} characters or fewer")
+        }
         (Locale::Ja, Problem::ControlCharacters) => {
             format!("{label}に使用できない制御文字が含まれています。削除してください。")
         }
@@ -147,9 +185,13 @@ pub fn field_message(locale: Locale, error: &FieldError) -> String {
         }
         (Locale::Ja, Problem::MultipleLines) => format!("{label}は改行せず1行で入力してください。"),
         (Locale::En, Problem::MultipleLines) => format!("{label}: write it on one line"),
-        (Locale::Ja, Problem::Email) => "メールアドレスを name@example.jp のような形式で入力してください。".into(),
+        (Locale::Ja, Problem::Email) => {
+            "メールアドレスを name@example.jp のような形式で入力してください。".into()
+        }
         (Locale::En, Problem::Email) => "Enter an email address like name@example.com".into(),
-        (Locale::Ja, Problem::UnknownDraft) => format!("{label}：一覧から対象の案を選んでください。"),
+        (Locale::Ja, Problem::UnknownDraft) => {
+            format!("{label}：一覧から対象の案を選んでください。")
+        }
         (Locale::En, Problem::UnknownDraft) => format!("{label}: choose a draft from the list"),
         (Locale::Ja, Problem::NoOpinions) => "意見を1件以上入力してください。".into(),
         (Locale::En, Problem::NoOpinions) => "Enter at least one opinion".into(),
@@ -222,7 +264,10 @@ mod tests {
     #[test]
     fn the_deadline_reads_as_the_last_minute_in_the_consultation_zone() {
         let closes = Utc.with_ymd_and_hms(2020, 4, 26, 15, 0, 0).unwrap();
-        assert_eq!(deadline(Locale::Ja, closes, chrono_tz::Asia::Tokyo), "2020年4月26日（日）23時59分（日本時間）まで");
+        assert_eq!(
+            deadline(Locale::Ja, closes, chrono_tz::Asia::Tokyo),
+            "2020年4月26日（日）23時59分（日本時間）まで"
+        );
         assert_eq!(
             deadline(Locale::En, closes, chrono_tz::Asia::Tokyo),
             "until 23:59 on Sunday 26 April 2020 (Japan time)"

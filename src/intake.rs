@@ -28,12 +28,23 @@ pub async fn accept(
     let late = consultation.consultation.is_late(channel, received_at);
     for _ in 0..3 {
         if let Some(key) = idempotency_key.clone() {
-            if let Some(existing) = db.run(move |c| submissions::receipt_for_key(c, &key)).await? {
-                return Ok(Accepted { receipt_number: existing, new: false });
+            if let Some(existing) = db
+                .run(move |c| submissions::receipt_for_key(c, &key))
+                .await?
+            {
+                return Ok(Accepted {
+                    receipt_number: existing,
+                    new: false,
+                });
             }
         }
         let receipt = ReceiptNumber::generate(&mut rand::rng());
-        let (c2, s2, r2, k2) = (consultation.clone(), submission.clone(), receipt.clone(), idempotency_key.clone());
+        let (c2, s2, r2, k2) = (
+            consultation.clone(),
+            submission.clone(),
+            receipt.clone(),
+            idempotency_key.clone(),
+        );
         let stored = db
             .write(move |conn| {
                 let new = NewSubmission {
@@ -49,12 +60,19 @@ pub async fn accept(
             })
             .await;
         match stored {
-            Ok(_) => return Ok(Accepted { receipt_number: receipt.to_string(), new: true }),
+            Ok(_) => {
+                return Ok(Accepted {
+                    receipt_number: receipt.to_string(),
+                    new: true,
+                })
+            }
             // A clash on the idempotency key (a double click that raced) or, vanishingly
             // rarely, on the receipt number: look again, then retry with a new number.
             Err(e) if e.is_unique_violation() => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(DbError::Corrupt("could not store the submission after three attempts".into()))
+    Err(DbError::Corrupt(
+        "could not store the submission after three attempts".into(),
+    ))
 }

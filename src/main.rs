@@ -53,7 +53,10 @@ fn main() -> ExitCode {
         }
     };
     pubcom::telemetry::init(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pubcom: cannot start the runtime: {e}");
@@ -78,10 +81,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let db = tokio::task::spawn_blocking(move || startup::open_database(&settings)).await??;
+            let db =
+                tokio::task::spawn_blocking(move || startup::open_database(&settings)).await??;
             println!("migrations applied ({} backend)", db.backend());
         }
-        Command::Consultation { command: ConsultationCommand::Import { files } } => {
+        Command::Consultation {
+            command: ConsultationCommand::Import { files },
+        } => {
             let done = tokio::task::spawn_blocking(move || {
                 let db = startup::open_database(&settings)?;
                 startup::import_files(&db, &files, clock.as_ref())

@@ -72,13 +72,17 @@ impl ConnectionManager {
                 .map_err(|e| DbError::Connect(e.to_string())),
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| DbError::Connect(format!("cannot create {}: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        DbError::Connect(format!("cannot create {}: {e}", dir.display()))
+                    })?;
                 }
-                let path = path.to_str().ok_or_else(|| DbError::Connect("the SQLite path is not UTF-8".into()))?;
-                let mut conn =
-                    diesel::SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
-                conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| DbError::Connect(e.to_string()))?;
+                let path = path
+                    .to_str()
+                    .ok_or_else(|| DbError::Connect("the SQLite path is not UTF-8".into()))?;
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(|e| DbError::Connect(e.to_string()))?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(|e| DbError::Connect(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -94,7 +98,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        conn.batch_execute("SELECT 1").map_err(|e| DbError::Query(e))
+        conn.batch_execute("SELECT 1").map_err(DbError::Query)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -124,7 +128,11 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        Ok(Self { pool, backend: url.backend_name(), sqlite_writer: Arc::new(Mutex::new(())) })
+        Ok(Self {
+            pool,
+            backend: url.backend_name(),
+            sqlite_writer: Arc::new(Mutex::new(())),
+        })
     }
 
     pub fn backend(&self) -> &'static str {
@@ -138,7 +146,9 @@ impl Db {
     pub fn migrate(&self) -> Result<usize, DbError> {
         let mut conn = self.get()?;
         let applied = match &mut *conn {
-            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Postgresql(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         };
         applied.map_err(|e| DbError::Migration(e.to_string()))
@@ -182,7 +192,11 @@ impl Db {
     {
         let mut conn = self.get()?;
         let _guard = if self.backend == "sqlite" {
-            Some(self.sqlite_writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+            Some(
+                self.sqlite_writer
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            )
         } else {
             None
         };
@@ -218,8 +232,10 @@ pub fn sqlite_pragmas(conn: &mut DbConnection) -> Result<Vec<(String, String)>, 
         ("busy_timeout", "timeout"),
     ];
     for (pragma, column) in columns {
-        let rows: Vec<PragmaText> =
-            diesel::sql_query(format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{pragma}")).load(conn)?;
+        let rows: Vec<PragmaText> = diesel::sql_query(format!(
+            "SELECT CAST({column} AS TEXT) AS value FROM pragma_{pragma}"
+        ))
+        .load(conn)?;
         let value = rows.into_iter().next().map(|r| r.value).unwrap_or_default();
         out.push((pragma.to_string(), value));
     }

@@ -15,15 +15,29 @@ pub struct Job {
 
 /// Claims up to `limit` due jobs for `lease`. The conditional update is a compare-and-set,
 /// so it needs no backend-specific locking.
-pub fn claim_due(conn: &mut DbConnection, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<Job>, DbError> {
+pub fn claim_due(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Job>, DbError> {
     let now_db = to_db_time(now);
     let candidates: Vec<Job> = outbox::table
         .filter(outbox::sent_at.is_null())
         .filter(outbox::next_attempt_at.le(now_db))
-        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db)))
+        .filter(
+            outbox::locked_until
+                .is_null()
+                .or(outbox::locked_until.lt(now_db)),
+        )
         .order(outbox::next_attempt_at.asc())
         .limit(limit)
-        .select((outbox::id, outbox::kind, outbox::submission_id, outbox::attempts))
+        .select((
+            outbox::id,
+            outbox::kind,
+            outbox::submission_id,
+            outbox::attempts,
+        ))
         .load(conn)?;
     let mut claimed = Vec::with_capacity(candidates.len());
     for job in candidates {
@@ -31,7 +45,11 @@ pub fn claim_due(conn: &mut DbConnection, now: DateTime<Utc>, lease: Duration, l
             outbox::table
                 .find(job.id)
                 .filter(outbox::sent_at.is_null())
-                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db))),
+                .filter(
+                    outbox::locked_until
+                        .is_null()
+                        .or(outbox::locked_until.lt(now_db)),
+                ),
         )
         .set(outbox::locked_until.eq(Some(to_db_time(now + lease))))
         .execute(conn)?;
@@ -42,7 +60,12 @@ pub fn claim_due(conn: &mut DbConnection, now: DateTime<Utc>, lease: Duration, l
     Ok(claimed)
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: i64, message_id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: i64,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::sent_at.eq(Some(to_db_time(now))),
@@ -55,7 +78,12 @@ pub fn mark_sent(conn: &mut DbConnection, id: i64, message_id: &str, now: DateTi
     Ok(())
 }
 
-pub fn reschedule(conn: &mut DbConnection, id: i64, next_at: DateTime<Utc>, error: &str) -> Result<(), DbError> {
+pub fn reschedule(
+    conn: &mut DbConnection,
+    id: i64,
+    next_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), DbError> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),
@@ -69,7 +97,10 @@ pub fn reschedule(conn: &mut DbConnection, id: i64, next_at: DateTime<Utc>, erro
 
 /// Jobs not yet done, due or not.
 pub fn pending(conn: &mut DbConnection) -> Result<i64, DbError> {
-    Ok(outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn)?)
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .count()
+        .get_result(conn)?)
 }
 
 /// The earliest time a pending job becomes due, so the worker can sleep until then.

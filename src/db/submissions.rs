@@ -21,7 +21,11 @@ pub struct NewSubmission<'a> {
 
 /// Stores the submission, its opinions and (when there is an address) the receipt email job.
 /// Call inside a transaction so that all of it is kept or none.
-pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewSubmission<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     let s = new.submission;
     let who = s.submitter();
     diesel::insert_into(submissions::table)
@@ -49,7 +53,9 @@ pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Ut
     for (position, opinion) in s.opinions().iter().enumerate() {
         let draft_id = match opinion.draft() {
             Some(code) => Some(*new.consultation.draft_ids.get(code).ok_or_else(|| {
-                DbError::Corrupt(format!("draft '{code}' is not stored for this consultation"))
+                DbError::Corrupt(format!(
+                    "draft '{code}' is not stored for this consultation"
+                ))
             })?),
             None => None,
         };
@@ -100,7 +106,15 @@ pub struct StoredOpinion {
     pub reason: Option<String>,
 }
 
-type SubmissionRow = (i64, i64, String, String, String, chrono::NaiveDateTime, bool);
+type SubmissionRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    bool,
+);
 
 fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission, DbError> {
     let (id, consultation_id, receipt_number, channel, locale, received_at, late) = row;
@@ -108,10 +122,20 @@ fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission,
         .left_join(drafts::table)
         .filter(opinions::submission_id.eq(id))
         .order(opinions::position.asc())
-        .select((drafts::code.nullable(), opinions::location, opinions::body, opinions::reason))
+        .select((
+            drafts::code.nullable(),
+            opinions::location,
+            opinions::body,
+            opinions::reason,
+        ))
         .load::<(Option<String>, Option<String>, String, Option<String>)>(conn)?
         .into_iter()
-        .map(|(draft_code, location, body, reason)| StoredOpinion { draft_code, location, body, reason })
+        .map(|(draft_code, location, body, reason)| StoredOpinion {
+            draft_code,
+            location,
+            body,
+            reason,
+        })
         .collect();
     Ok(StoredSubmission {
         id,
@@ -160,7 +184,11 @@ pub fn find_by_receipt(
 }
 
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<StoredSubmission>, DbError> {
-    let row: Option<SubmissionRow> = submissions::table.find(id).select(select_row()).first(conn).optional()?;
+    let row: Option<SubmissionRow> = submissions::table
+        .find(id)
+        .select(select_row())
+        .first(conn)
+        .optional()?;
     row.map(|r| load(conn, r)).transpose()
 }
 
@@ -176,7 +204,12 @@ pub fn receipt_for_key(conn: &mut DbConnection, key: &str) -> Result<Option<Stri
 /// The address a receipt email goes to. Kept out of `StoredSubmission` so it is read only
 /// where it is needed.
 pub fn email_address(conn: &mut DbConnection, id: i64) -> Result<Option<String>, DbError> {
-    Ok(submissions::table.find(id).select(submissions::email).first::<Option<String>>(conn).optional()?.flatten())
+    Ok(submissions::table
+        .find(id)
+        .select(submissions::email)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }
 
 pub fn count_all(conn: &mut DbConnection) -> Result<i64, DbError> {

@@ -219,10 +219,12 @@ impl TryFrom<ConsultationFile> for Consultation {
                 file.slug
             ));
         }
-        let time_zone: Tz = file
-            .time_zone
-            .parse()
-            .map_err(|_| format!("time_zone '{}' is not an IANA time zone name", file.time_zone))?;
+        let time_zone: Tz = file.time_zone.parse().map_err(|_| {
+            format!(
+                "time_zone '{}' is not an IANA time zone name",
+                file.time_zone
+            )
+        })?;
         let opens_at = file.opens_at.with_timezone(&Utc);
         let closes_at = file.closes_at.with_timezone(&Utc);
         if closes_at <= opens_at {
@@ -298,7 +300,12 @@ impl TryFrom<ConsultationFile> for Consultation {
             organizers: file.organizers,
             contact: file.contact,
             rules: Rules {
-                required: file.rules.required.unwrap_or_default().into_iter().collect(),
+                required: file
+                    .rules
+                    .required
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
                 max_opinions,
                 limits,
             },

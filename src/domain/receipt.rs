@@ -119,7 +119,10 @@ mod tests {
         let typed = n.as_str().replace('-', "").to_lowercase();
         assert_eq!(typed.parse::<ReceiptNumber>().unwrap(), n);
         let zero = ReceiptNumber::from_value(0);
-        assert_eq!("oooo oooo oooo oooo 0".parse::<ReceiptNumber>().unwrap(), zero);
+        assert_eq!(
+            "oooo oooo oooo oooo 0".parse::<ReceiptNumber>().unwrap(),
+            zero
+        );
     }
 
     #[test]
@@ -141,7 +144,9 @@ mod tests {
                 let swapped: String = chars.iter().collect();
                 let back = swapped.parse::<ReceiptNumber>();
                 // Differences of exactly the modulus are the only blind spot.
-                let d = (decode_char(chars[1]).unwrap() as i32 - decode_char(chars[2]).unwrap() as i32).abs();
+                let d = (decode_char(chars[1]).unwrap() as i32
+                    - decode_char(chars[2]).unwrap() as i32)
+                    .abs();
                 if d != 29 {
                     assert!(back.is_err(), "{swapped} passed");
                 }
@@ -151,7 +156,10 @@ mod tests {
 
     #[test]
     fn refuses_wrong_lengths_and_characters() {
-        assert_eq!("ABC".parse::<ReceiptNumber>(), Err(ReceiptNumberError::Length));
+        assert_eq!(
+            "ABC".parse::<ReceiptNumber>(),
+            Err(ReceiptNumberError::Length)
+        );
         assert!(matches!(
             "UUUU-UUUU-UUUU-UUUU-U".parse::<ReceiptNumber>(),
             Err(ReceiptNumberError::Character('U'))

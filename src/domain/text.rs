@@ -3,7 +3,10 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Normalizes to NFC and turns CR LF / CR into LF (browsers send CR LF from a textarea).
 pub fn normalize(raw: &str) -> String {
-    raw.replace("\r\n", "\n").replace('\r', "\n").nfc().collect()
+    raw.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .nfc()
+        .collect()
 }
 
 /// Control characters other than newline and tab have no place in an opinion.
@@ -25,8 +28,14 @@ pub fn looks_like_email(text: &str) -> bool {
         return false;
     };
     let ok_chars = |s: &str| {
-        s.chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>' | '"' | ',' | ';' | '@' | '(' | ')' | '[' | ']' | '\\'))
+        s.chars().all(|c| {
+            !c.is_whitespace()
+                && !c.is_control()
+                && !matches!(
+                    c,
+                    '<' | '>' | '"' | ',' | ';' | '@' | '(' | ')' | '[' | ']' | '\\'
+                )
+        })
     };
     !local.is_empty()
         && local.len() <= 64

@@ -18,8 +18,14 @@ pub enum ErrorKind {
     PayloadTooLarge,
     UnsupportedMediaType,
     Invalid(Vec<FieldError>),
-    Window { refusal: WindowRefusal, opens_at: DateTime<Utc>, closes_at: DateTime<Utc> },
-    RateLimited { retry_after_secs: u64 },
+    Window {
+        refusal: WindowRefusal,
+        opens_at: DateTime<Utc>,
+        closes_at: DateTime<Utc>,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     Unavailable(String),
     Internal(String),
 }
@@ -38,10 +44,16 @@ pub struct AppError {
 
 impl AppError {
     pub fn html(locale: Locale, kind: ErrorKind) -> Self {
-        Self { kind, surface: Surface::Html(locale) }
+        Self {
+            kind,
+            surface: Surface::Html(locale),
+        }
     }
     pub fn json(kind: ErrorKind) -> Self {
-        Self { kind, surface: Surface::Json }
+        Self {
+            kind,
+            surface: Surface::Json,
+        }
     }
 }
 
@@ -135,8 +147,14 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => t.t("error_too_large").into(),
             ErrorKind::UnsupportedMediaType => "Send the body as application/json.".into(),
             ErrorKind::Invalid(_) => t.t("error_summary_heading").into(),
-            ErrorKind::Window { refusal: WindowRefusal::NotOpen, .. } => t.t("not_open_yet").into(),
-            ErrorKind::Window { refusal: WindowRefusal::Closed, .. } => t.t("closed_now").into(),
+            ErrorKind::Window {
+                refusal: WindowRefusal::NotOpen,
+                ..
+            } => t.t("not_open_yet").into(),
+            ErrorKind::Window {
+                refusal: WindowRefusal::Closed,
+                ..
+            } => t.t("closed_now").into(),
             ErrorKind::RateLimited { .. } => t.t("error_rate_limited").into(),
             ErrorKind::Unavailable(_) => t.t("refused_busy").into(),
             ErrorKind::Internal(_) => t.t("error_generic").into(),
@@ -182,15 +200,28 @@ impl ResponseError for AppError {
                 let fields = match &self.kind {
                     ErrorKind::Invalid(errors) => errors
                         .iter()
-                        .map(|e| FieldMessage { field: e.field.api_path(), message: i18n::field_message(locale, e) })
+                        .map(|e| FieldMessage {
+                            field: e.field.api_path(),
+                            message: i18n::field_message(locale, e),
+                        })
                         .collect(),
                     _ => Vec::new(),
                 };
                 let (opens_at, closes_at) = match &self.kind {
-                    ErrorKind::Window { opens_at, closes_at, .. } => (Some(rfc3339(*opens_at)), Some(rfc3339(*closes_at))),
+                    ErrorKind::Window {
+                        opens_at,
+                        closes_at,
+                        ..
+                    } => (Some(rfc3339(*opens_at)), Some(rfc3339(*closes_at))),
                     _ => (None, None),
                 };
-                builder.json(ErrorBody { error: self.kind.code(), message: self.kind.message(locale), fields, opens_at, closes_at })
+                builder.json(ErrorBody {
+                    error: self.kind.code(),
+                    message: self.kind.message(locale),
+                    fields,
+                    opens_at,
+                    closes_at,
+                })
             }
             Surface::Html(locale) => {
                 let t = Tr::new(locale);
@@ -210,7 +241,9 @@ impl ResponseError for AppError {
                 };
                 match render(&page) {
                     Ok(body) => builder.content_type("text/html; charset=utf-8").body(body),
-                    Err(_) => builder.content_type("text/plain; charset=utf-8").body(self.kind.message(locale)),
+                    Err(_) => builder
+                        .content_type("text/plain; charset=utf-8")
+                        .body(self.kind.message(locale)),
                 }
             }
         }

@@ -4,12 +4,14 @@
 use super::error::{AppError, ErrorKind, OrRespond};
 use super::page::{render, PageContext};
 use super::public::{draft_items, summary, DraftItem, Summary};
-use super::security::{read_body, random_hex, FORM_COOKIE};
+use super::security::{random_hex, read_body, FORM_COOKIE};
 use super::{remember_locale, request_locale, AppState};
 use crate::db::consultations::StoredConsultation;
 use crate::domain::consultation::SubmitterField;
 use crate::domain::submission::OpinionInput;
-use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus};
+use crate::domain::{
+    Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus,
+};
 use crate::i18n::{self, Tr};
 use crate::intake;
 use actix_web::cookie::{Cookie, SameSite};
@@ -35,7 +37,10 @@ pub struct FormValues {
 impl FormValues {
     fn from_pairs(pairs: &HashMap<String, String>, max_blocks: usize) -> Self {
         let get = |k: &str| pairs.get(k).cloned().unwrap_or_default();
-        let count = get("opinion_count").parse::<usize>().unwrap_or(1).clamp(1, max_blocks);
+        let count = get("opinion_count")
+            .parse::<usize>()
+            .unwrap_or(1)
+            .clamp(1, max_blocks);
         let opinions = (0..count)
             .map(|i| OpinionInput {
                 draft: get(&format!("opinion-{i}-draft")),
@@ -50,7 +55,9 @@ impl FormValues {
             email: get("email"),
             postal_address: get("postal_address"),
             phone: get("phone"),
-            publish_organization: pairs.get("publish_organization").is_some_and(|v| v == "yes"),
+            publish_organization: pairs
+                .get("publish_organization")
+                .is_some_and(|v| v == "yes"),
             opinions,
         }
     }
@@ -165,9 +172,17 @@ struct RefusedPage {
     blocks: Vec<OpinionBlock>,
 }
 
-fn blocks(c: &StoredConsultation, v: &FormValues, errors: &[FieldError], locale: Locale) -> Vec<OpinionBlock> {
+fn blocks(
+    c: &StoredConsultation,
+    v: &FormValues,
+    errors: &[FieldError],
+    locale: Locale,
+) -> Vec<OpinionBlock> {
     let message = |path: FieldPath| {
-        errors.iter().find(|e| e.field == path).map(|e| i18n::field_message(locale, e))
+        errors
+            .iter()
+            .find(|e| e.field == path)
+            .map(|e| i18n::field_message(locale, e))
     };
     let t = Tr::new(locale);
     v.opinions
@@ -201,12 +216,20 @@ struct FormRequest<'a> {
 }
 
 impl FormRequest<'_> {
-    fn form_page(&self, v: FormValues, errors: Vec<FieldError>, notice: String) -> Result<String, AppError> {
+    fn form_page(
+        &self,
+        v: FormValues,
+        errors: Vec<FieldError>,
+        notice: String,
+    ) -> Result<String, AppError> {
         let c = &self.stored.consultation;
         let locale = self.locale;
         let now = self.state.clock.now();
         let sub = |f: SubmitterField| {
-            errors.iter().find(|e| e.field == FieldPath::Submitter(f)).map(|e| i18n::field_message(locale, e))
+            errors
+                .iter()
+                .find(|e| e.field == FieldPath::Submitter(f))
+                .map(|e| i18n::field_message(locale, e))
         };
         let e = SubmitterErrors {
             name: sub(SubmitterField::Name),
@@ -222,21 +245,56 @@ impl FormRequest<'_> {
         let rules = &c.rules;
         let s = summary(c, locale, now);
         let t = Tr::new(locale);
-        let input = |field: SubmitterField, id, label, value: &str, input_type, autocomplete, hint| SubmitterInput {
-            id,
-            label: t.t(label),
-            required: rules.requires(field),
-            error: sub(field),
-            value: value.to_string(),
-            input_type,
-            autocomplete,
-            hint,
-        };
+        let input =
+            |field: SubmitterField, id, label, value: &str, input_type, autocomplete, hint| {
+                SubmitterInput {
+                    id,
+                    label: t.t(label),
+                    required: rules.requires(field),
+                    error: sub(field),
+                    value: value.to_string(),
+                    input_type,
+                    autocomplete,
+                    hint,
+                }
+            };
         let submitter_inputs = vec![
-            input(SubmitterField::Name, "name", "name_label", &v.name, "text", "name", ""),
-            input(SubmitterField::Organization, "organization", "organization_label", &v.organization, "text", "organization", ""),
-            input(SubmitterField::Email, "email", "email_label", &v.email, "email", "email", t.t("email_hint")),
-            input(SubmitterField::Phone, "phone", "phone_label_form", &v.phone, "tel", "tel", ""),
+            input(
+                SubmitterField::Name,
+                "name",
+                "name_label",
+                &v.name,
+                "text",
+                "name",
+                "",
+            ),
+            input(
+                SubmitterField::Organization,
+                "organization",
+                "organization_label",
+                &v.organization,
+                "text",
+                "organization",
+                "",
+            ),
+            input(
+                SubmitterField::Email,
+                "email",
+                "email_label",
+                &v.email,
+                "email",
+                "email",
+                t.t("email_hint"),
+            ),
+            input(
+                SubmitterField::Phone,
+                "phone",
+                "phone_label_form",
+                &v.phone,
+                "tel",
+                "tel",
+                "",
+            ),
         ];
         let page = FormPage {
             page: PageContext::new(
@@ -253,7 +311,10 @@ impl FormRequest<'_> {
             drafts: draft_items(c, locale),
             errors: errors
                 .iter()
-                .map(|e| ErrorLink { id: e.field.form_id(), message: i18n::field_message(locale, e) })
+                .map(|e| ErrorLink {
+                    id: e.field.form_id(),
+                    message: i18n::field_message(locale, e),
+                })
                 .collect(),
             e,
             submitter_inputs,
@@ -281,7 +342,11 @@ impl FormRequest<'_> {
         let s = summary(c, self.locale, self.state.clock.now());
         let window = format!("{} — {}", s.opens, s.deadline);
         let page = RefusedPage {
-            page: PageContext::new(self.locale, Tr::new(self.locale).t("refused_heading").into(), format!("/c/{}", c.slug)),
+            page: PageContext::new(
+                self.locale,
+                Tr::new(self.locale).t("refused_heading").into(),
+                format!("/c/{}", c.slug),
+            ),
             blocks: blocks(self.stored, &v, &[], self.locale),
             s,
             message,
@@ -292,7 +357,9 @@ impl FormRequest<'_> {
 }
 
 fn html_with(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
 
 fn form_cookie(state: &AppState, value: &str) -> Cookie<'static> {
@@ -304,13 +371,28 @@ fn form_cookie(state: &AppState, value: &str) -> Cookie<'static> {
         .finish()
 }
 
-pub async fn show(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let stored = state.consultation_page(&slug, locale).await?;
-    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 32);
+    let cookie = req
+        .cookie(FORM_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 32);
     let cookie_value = cookie.clone().unwrap_or_else(|| random_hex(16));
-    let form = FormRequest { state: &state, stored: &stored, locale, token: state.forms.issue(&cookie_value) };
-    let v = FormValues { opinions: vec![OpinionInput::default()], ..Default::default() };
+    let form = FormRequest {
+        state: &state,
+        stored: &stored,
+        locale,
+        token: state.forms.issue(&cookie_value),
+    };
+    let v = FormValues {
+        opinions: vec![OpinionInput::default()],
+        ..Default::default()
+    };
     let notice = window_notice(&stored, locale, state.clock.now());
     let mut response = html_with(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
     if cookie.is_none() {
@@ -324,7 +406,11 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>, slug: web::Path<
     Ok(response)
 }
 
-fn window_notice(stored: &StoredConsultation, locale: Locale, now: chrono::DateTime<chrono::Utc>) -> String {
+fn window_notice(
+    stored: &StoredConsultation,
+    locale: Locale,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
     let t = Tr::new(locale);
     match stored.consultation.status_at(now) {
         WindowStatus::Open => String::new(),
@@ -342,39 +428,67 @@ pub async fn post(
     // The instant that decides the window is taken first, before any slow work.
     let received_at = state.clock.now();
     let locale = request_locale(&req);
-    let body = read_body(&req, payload, state.settings.max_request_bytes).await.page(locale)?;
-    let pairs: HashMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-        .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))?
-        .into_iter()
-        .collect();
+    let body = read_body(&req, payload, state.settings.max_request_bytes)
+        .await
+        .page(locale)?;
+    let pairs: HashMap<String, String> =
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))?
+            .into_iter()
+            .collect();
     // The language the person chose on the form wins over headers.
-    let locale = pairs.get("lang").and_then(|l| l.parse().ok()).unwrap_or(locale);
+    let locale = pairs
+        .get("lang")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(locale);
     let stored = state.consultation_page(&slug, locale).await?;
     let c = &stored.consultation;
     let max_blocks = c.rules.max_opinions + 1;
     let mut v = FormValues::from_pairs(&pairs, max_blocks);
     let t = Tr::new(locale);
     let token = pairs.get("token").cloned().unwrap_or_default();
-    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie = req
+        .cookie(FORM_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     let nonce = state.forms.verify(&cookie, &token).map(str::to_string);
     let action = pairs.get("action").map(String::as_str).unwrap_or("confirm");
 
     let Some(nonce) = nonce else {
         // Not our form, or cookies are off: keep the text, give a fresh token, ask again.
         state.metrics.refused_token.inc();
-        let cookie_value = if cookie.len() == 32 { cookie } else { random_hex(16) };
-        let form = FormRequest { state: &state, stored: &stored, locale, token: state.forms.issue(&cookie_value) };
-        let mut response =
-            html_with(StatusCode::FORBIDDEN, form.form_page(v, Vec::new(), t.t("refused_token").to_string())?);
+        let cookie_value = if cookie.len() == 32 {
+            cookie
+        } else {
+            random_hex(16)
+        };
+        let form = FormRequest {
+            state: &state,
+            stored: &stored,
+            locale,
+            token: state.forms.issue(&cookie_value),
+        };
+        let mut response = html_with(
+            StatusCode::FORBIDDEN,
+            form.form_page(v, Vec::new(), t.t("refused_token").to_string())?,
+        );
         let _ = response.add_cookie(&form_cookie(&state, &cookie_value));
         return Ok(response);
     };
-    let form = FormRequest { state: &state, stored: &stored, locale, token };
+    let form = FormRequest {
+        state: &state,
+        stored: &stored,
+        locale,
+        token,
+    };
 
     if pairs.get(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
         // Filled only by robots; a person who somehow did still gets their text back.
         state.metrics.refused_invalid.inc();
-        return Ok(html_with(StatusCode::BAD_REQUEST, form.refused_page(v, t.t("error_bad_request").into())?));
+        return Ok(html_with(
+            StatusCode::BAD_REQUEST,
+            form.refused_page(v, t.t("error_bad_request").into())?,
+        ));
     }
 
     if let Err(refusal) = c.admit_online(received_at) {
@@ -388,7 +502,10 @@ pub async fn post(
                 t.t("refused_not_open")
             }
         };
-        return Ok(html_with(StatusCode::FORBIDDEN, form.refused_page(v, message.into())?));
+        return Ok(html_with(
+            StatusCode::FORBIDDEN,
+            form.refused_page(v, message.into())?,
+        ));
     }
 
     match action {
@@ -396,21 +513,34 @@ pub async fn post(
             if v.opinions.len() < c.rules.max_opinions {
                 v.opinions.push(OpinionInput::default());
             }
-            Ok(html_with(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?))
+            Ok(html_with(
+                StatusCode::OK,
+                form.form_page(v, Vec::new(), String::new())?,
+            ))
         }
-        "edit" => Ok(html_with(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?)),
+        "edit" => Ok(html_with(
+            StatusCode::OK,
+            form.form_page(v, Vec::new(), String::new())?,
+        )),
         "send" | "confirm" => {
             let valid = match v.input(locale).parse(c) {
                 Ok(valid) => valid,
                 Err(errors) => {
                     state.metrics.refused_invalid.inc();
-                    return Ok(html_with(StatusCode::UNPROCESSABLE_ENTITY, form.form_page(v, errors, String::new())?));
+                    return Ok(html_with(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        form.form_page(v, errors, String::new())?,
+                    ));
                 }
             };
             if action == "confirm" {
                 let s = summary(c, locale, received_at);
                 let page = ConfirmPage {
-                    page: PageContext::new(locale, t.t("confirm_heading").into(), format!("/c/{}/submit", c.slug)),
+                    page: PageContext::new(
+                        locale,
+                        t.t("confirm_heading").into(),
+                        format!("/c/{}/submit", c.slug),
+                    ),
                     s,
                     token: form.token.clone(),
                     blocks: blocks(&stored, &v, &[], locale),
@@ -420,8 +550,10 @@ pub async fn post(
             }
             if let Err(wait) = state.limiter.check(req.peer_addr().map(|a| a.ip())) {
                 state.metrics.refused_rate_limited.inc();
-                let mut response =
-                    html_with(StatusCode::TOO_MANY_REQUESTS, form.refused_page(v, t.t("error_rate_limited").into())?);
+                let mut response = html_with(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    form.refused_page(v, t.t("error_rate_limited").into())?,
+                );
                 response.headers_mut().insert(
                     actix_web::http::header::RETRY_AFTER,
                     actix_web::http::header::HeaderValue::from(wait),
@@ -431,12 +563,24 @@ pub async fn post(
             let has_email = valid.submitter().email().is_some();
             let now = state.clock.now();
             let stored_arc = stored.clone();
-            let accepted = match intake::accept(&state.db, stored_arc, valid, Channel::Web, received_at, Some(nonce), now).await {
+            let accepted = match intake::accept(
+                &state.db,
+                stored_arc,
+                valid,
+                Channel::Web,
+                received_at,
+                Some(nonce),
+                now,
+            )
+            .await
+            {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     tracing::error!(error = %e, "could not store a web submission");
-                    let mut response =
-                        html_with(StatusCode::SERVICE_UNAVAILABLE, form.refused_page(v, t.t("refused_busy").into())?);
+                    let mut response = html_with(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        form.refused_page(v, t.t("refused_busy").into())?,
+                    );
                     response.headers_mut().insert(
                         actix_web::http::header::RETRY_AFTER,
                         actix_web::http::header::HeaderValue::from_static("5"),
@@ -450,11 +594,19 @@ pub async fn post(
                 tracing::info!(consultation = %c.slug, receipt = %accepted.receipt_number, "web submission accepted");
             }
             let sent = if has_email { "&sent=email" } else { "" };
-            let location = format!("/c/{}/receipt/{}?lang={locale}{sent}", c.slug, accepted.receipt_number);
-            let mut response = HttpResponse::SeeOther().insert_header(("Location", location)).finish();
+            let location = format!(
+                "/c/{}/receipt/{}?lang={locale}{sent}",
+                c.slug, accepted.receipt_number
+            );
+            let mut response = HttpResponse::SeeOther()
+                .insert_header(("Location", location))
+                .finish();
             remember_locale(&req, &mut response);
             Ok(response)
         }
-        _ => Err(AppError::html(locale, ErrorKind::BadRequest("unknown action".into()))),
+        _ => Err(AppError::html(
+            locale,
+            ErrorKind::BadRequest("unknown action".into()),
+        )),
     }
 }

@@ -1,0 +1,183 @@
+use crate::helpers::{spawn_app_with, Backend};
+use crate::on_both_backends;
+use crate::smtp::SmtpServer;
+use chrono::Duration;
+use pubcom::config::MailTransport;
+use serde_json::{json, Value};
+
+const SUBMIT: &str = "/api/v1/consultations/ismap-2020/submissions";
+
+async fn the_receipt_email_arrives_over_smtp_in_the_submitters_language(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(url);
+        s.mail.from = "ISMAP意見募集 <no-reply@ismap.example.jp>".into();
+    })
+    .await;
+    let body = json!({
+        "submitter": {"name": "山田 太郎", "email": "taro@example.jp"},
+        "locale": "ja",
+        "opinions": [{"draft": "basic-rules", "body": "基本規程への意見\n二行目"}]
+    });
+    let created: Value = app.post_json(SUBMIT, &body).await.json().await.unwrap();
+    let receipt = created["receipt_number"].as_str().unwrap().to_string();
+    let messages = smtp.mailbox.wait_for(1, 20).await;
+    let m = &messages[0];
+    assert_eq!(m.rcpt_to, vec!["<taro@example.jp>".to_string()]);
+    assert!(m.mail_from.contains("no-reply@ismap.example.jp"));
+    let subject = m.header("Subject").unwrap();
+    // lettre encodes non-ASCII subjects; the receipt number is ASCII and visible either way.
+    let subject = decode_words(&subject);
+    assert!(subject.contains(&receipt), "{subject}");
+    assert!(subject.contains("意見を受け付けました"), "{subject}");
+    assert!(m.header("Message-ID").unwrap().contains(&receipt));
+    assert!(m.data.contains("multipart/alternative"));
+    assert!(m.data.contains("text/plain") && m.data.contains("text/html"));
+    assert_eq!(app.count("outbox").await, 1);
+    // Sent once: marked in the outbox, and nothing else arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(smtp.mailbox.messages().len(), 1);
+}
+
+/// Decodes RFC 2047 encoded words (=?utf-8?b?…?=), as a mail program would.
+fn decode_words(s: &str) -> String {
+    use base64::Engine;
+    s.split("?=")
+        .map(|part| match part.find("=?utf-8?b?") {
+            Some(start) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(&part[start + 10..])
+                    .unwrap_or_default();
+                format!("{}{}", &part[..start], String::from_utf8_lossy(&bytes))
+            }
+            None => part.to_string(),
+        })
+        .collect()
+}
+
+async fn user_text_cannot_inject_headers(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(url);
+    })
+    .await;
+    let injected = json!({
+        "submitter": {"name": "Eve\r\nBcc: victim@evil.test", "email": "eve@example.com\r\nBcc: victim@evil.test"},
+        "opinions": [{"body": "x"}]
+    });
+    assert_eq!(
+        app.post_json(SUBMIT, &injected).await.status(),
+        422,
+        "line breaks are refused at the edge"
+    );
+    let clean_but_odd = json!({
+        "submitter": {"name": "Eve Bcc: victim@evil.test", "email": "eve@example.com"},
+        "locale": "en",
+        "opinions": [{"body": "Subject: fake\r\nBcc: victim@evil.test\r\n\r\nbody"}]
+    });
+    assert_eq!(app.post_json(SUBMIT, &clean_but_odd).await.status(), 201);
+    let m = smtp.mailbox.wait_for(1, 20).await.remove(0);
+    assert_eq!(m.rcpt_to, vec!["<eve@example.com>".to_string()]);
+    assert!(!m.header_names().contains(&"bcc".to_string()));
+    assert_eq!(
+        m.header_names().iter().filter(|h| *h == "subject").count(),
+        1
+    );
+}
+
+async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
+    // Reserve a port, then close it: connections to it are refused until the server starts.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let app = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    })
+    .await;
+    let mut receipts = Vec::new();
+    for i in 0..3 {
+        let body = json!({"submitter": {"email": format!("p{i}@example.com")}, "opinions": [{"body": format!("opinion {i}")}]});
+        let response = app.post_json(SUBMIT, &body).await;
+        assert_eq!(
+            response.status(),
+            201,
+            "submissions succeed while SMTP is down"
+        );
+        receipts.push(
+            response.json::<Value>().await.unwrap()["receipt_number"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    // Let the worker try and fail.
+    wait_until(|| async { failed_attempts(&app).await >= 3 }).await;
+
+    let smtp = SmtpServer::start_on(port).await;
+    // Still waiting for the back-off: nothing is sent before it is due.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(smtp.mailbox.messages().is_empty());
+    app.clock.advance(Duration::seconds(11));
+    let messages = smtp.mailbox.wait_for(3, 20).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let messages = if smtp.mailbox.messages().len() > messages.len() {
+        smtp.mailbox.messages()
+    } else {
+        messages
+    };
+    assert_eq!(messages.len(), 3, "each email exactly once");
+    for receipt in receipts {
+        assert_eq!(
+            messages
+                .iter()
+                .filter(|m| m.header("Message-ID").unwrap().contains(&receipt))
+                .count(),
+            1
+        );
+    }
+}
+
+async fn failed_attempts(app: &crate::helpers::TestApp) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    app.db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            let rows: Vec<N> = diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0 AND sent_at IS NULL",
+            )
+            .load(c)?;
+            Ok(rows[0].n)
+        })
+        .await
+        .unwrap()
+}
+
+async fn wait_until<F, Fut>(mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..400 {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("condition not reached in 20 s");
+}
+
+on_both_backends!(
+    the_receipt_email_arrives_over_smtp_in_the_submitters_language,
+    user_text_cannot_inject_headers,
+    emails_wait_for_smtp_and_go_out_once_it_is_back,
+);

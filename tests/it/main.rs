@@ -1,0 +1,11 @@
+//! One integration test binary. Every storage-touching test runs on SQLite and on PostgreSQL
+//! (a fresh database per test on the local server, dropped afterwards).
+mod helpers;
+mod smtp;
+
+mod api;
+mod email;
+mod operations;
+mod privacy;
+mod storage;
+mod web_form;
