@@ -121,7 +121,7 @@ struct ConsultationPage {
     page: PageContext,
     s: Summary,
     summary_html: String,
-    organizers: Vec<String>,
+    organizers: String,
     drafts: Vec<DraftItem>,
     postal_deadline: String,
     division: String,

@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod api;
+mod browser;
 mod email;
 mod operations;
 mod privacy;

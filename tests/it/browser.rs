@@ -1,0 +1,221 @@
+//! The public journey in real headless Chromium (Debian's chromium and chromium-driver), in
+//! both languages: two opinions for two drafts, a field error fixed, confirm, receipt.
+use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::on_both_backends;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempdir::Dir,
+}
+
+mod tempdir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Browser {
+    async fn start(app: &TestApp) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is needed for browser tests (Debian package chromium-driver; .ci/run installs it)");
+        let profile = tempdir::Dir(app.database.dir().join("chromium-profile"));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-quic", "--no-first-run", "--window-size=1024,900",
+                    format!("--user-data-dir={}", profile.0.display()),
+                ]
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let mut last_error = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    }
+                }
+                Err(e) => last_error = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not start Chromium through chromedriver: {last_error:?}");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn fill(b: &Client, id: &str, text: &str) {
+    let field = b.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks a submit button and waits until the browser has replaced the page.
+async fn click(b: &Client, css: &str) {
+    let old_page = b.find(Locator::Css("html")).await.unwrap();
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        if old_page.attr("lang").await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} did not load a new page");
+}
+
+async fn text_of(b: &Client, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+struct Words {
+    lang: &'static str,
+    error_heading: &'static str,
+    body_error: &'static str,
+    confirm_heading: &'static str,
+    receipt_heading: &'static str,
+}
+
+async fn journey(b: &Client, app: &TestApp, w: &Words) -> String {
+    b.goto(&format!("{}/c/ismap-2020/submit?lang={}", app.url, w.lang))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(w.lang)
+    );
+    b.find(Locator::Id("opinion-0-draft"))
+        .await
+        .unwrap()
+        .select_by_value("management-standards")
+        .await
+        .unwrap();
+    fill(b, "opinion-0-location", "3.2.1").await;
+    fill(b, "opinion-0-body", &format!("first opinion ({})", w.lang)).await;
+    click(b, "button[value=add]").await;
+
+    // The second block came from the server; the first kept its text.
+    assert_eq!(
+        b.find(Locator::Id("opinion-0-body"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(format!("first opinion ({})", w.lang).as_str())
+    );
+    b.find(Locator::Id("opinion-1-draft"))
+        .await
+        .unwrap()
+        .select_by_value("audit-guidelines")
+        .await
+        .unwrap();
+    fill(b, "opinion-1-location", "p. 12").await;
+    click(b, "button[value=confirm]").await;
+
+    // The second opinion has no text: the summary says so and links to the field.
+    assert_eq!(text_of(b, "#error-summary h2").await, w.error_heading);
+    let link = text_of(b, "#error-summary a[href='#opinion-1-body']").await;
+    assert!(link.contains(w.body_error), "{link}");
+    assert_eq!(
+        text_of(b, "#opinion-1-body-error")
+            .await
+            .trim_start_matches("⚠ "),
+        link
+    );
+    fill(b, "opinion-1-body", &format!("second opinion ({})", w.lang)).await;
+    click(b, "button[value=confirm]").await;
+
+    assert_eq!(text_of(b, "h1").await, w.confirm_heading);
+    let review = text_of(b, "main").await;
+    assert!(review.contains(&format!("first opinion ({})", w.lang)));
+    assert!(review.contains(&format!("second opinion ({})", w.lang)));
+    click(b, "button[value=send]").await;
+
+    assert_eq!(text_of(b, "h1").await, w.receipt_heading);
+    let receipt = text_of(b, "#receipt-number").await;
+    assert!(
+        receipt.parse::<pubcom::domain::ReceiptNumber>().is_ok(),
+        "{receipt}"
+    );
+    assert!(b.current_url().await.unwrap().path().ends_with(&receipt));
+    receipt
+}
+
+async fn the_public_journey_in_chromium_in_both_languages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = Browser::start(&app).await;
+    let b = &browser.client;
+    let ja = Words {
+        lang: "ja",
+        error_heading: "入力内容を確認してください",
+        body_error: "意見2の意見を入力してください。",
+        confirm_heading: "送信内容の確認",
+        receipt_heading: "意見を受け付けました",
+    };
+    let en = Words {
+        lang: "en",
+        error_heading: "There is a problem",
+        body_error: "Enter your opinion (opinion 2)",
+        confirm_heading: "Check your opinion before sending",
+        receipt_heading: "Your opinion has been received",
+    };
+    let first = journey(b, &app, &ja).await;
+    let second = journey(b, &app, &en).await;
+    assert_ne!(first, second);
+    browser.client.clone().close().await.unwrap();
+    assert_eq!(app.count("submissions").await, 2);
+    assert_eq!(app.count("opinions").await, 4);
+}
+
+on_both_backends!(the_public_journey_in_chromium_in_both_languages);
