@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::domain::ConsultationFile;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
+use crate::telemetry::RequestSpan;
 use crate::web::security::{security_headers, FormTokens, RateLimiter};
 use crate::web::{routes, AppState};
 use crate::worker::Worker;
@@ -197,7 +198,7 @@ impl Application {
                     }
                 })
                 .wrap(security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .configure(routes)
         })
         .listen(listener)?
