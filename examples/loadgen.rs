@@ -1,0 +1,183 @@
+//! Load generator for BENCHMARKS.md: real HTTP against a running pubcom, plus the raw
+//! single-writer SQLite baseline measured in the same run.
+//!
+//!   cargo run --release --example loadgen -- journey URL SLUG CLIENTS SECONDS
+//!   cargo run --release --example loadgen -- api     URL SLUG CLIENTS SECONDS
+//!   cargo run --release --example loadgen -- sqlite-baseline PATH SECONDS
+//!
+//! `journey` is what a person's browser does: GET the form (token and cookie), then POST the
+//! send. `api` posts JSON submissions. Each client is one connection doing one request after
+//! another; requests are bounded by the duration.
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const OPINION: &str = "クラウドサービスの登録要件について、第3章の監査頻度を明確にしてください。The audit interval in chapter 3 should be stated precisely. ";
+
+fn opinion_text() -> String {
+    // About 2 KB of UTF-8, like the database baseline rows.
+    OPINION.repeat(12)
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies_us: Vec<u64>,
+    ok: u64,
+    errors: u64,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+async fn journey_once(client: &reqwest::Client, url: &str, slug: &str, body: &str) -> Result<(), String> {
+    let form = client.get(format!("{url}/c/{slug}/submit?lang=en")).send().await.map_err(|e| e.to_string())?;
+    let html = form.text().await.map_err(|e| e.to_string())?;
+    let start = html.find("name=\"token\" value=\"").ok_or("no token")? + 20;
+    let token = html[start..].split('"').next().ok_or("no token")?.to_string();
+    let response = client
+        .post(format!("{url}/c/{slug}/submit"))
+        .form(&[
+            ("token", token.as_str()),
+            ("lang", "en"),
+            ("action", "send"),
+            ("opinion_count", "1"),
+            ("opinion-0-draft", ""),
+            ("opinion-0-location", "3.2"),
+            ("opinion-0-body", body),
+            ("opinion-0-reason", ""),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status() == 303 {
+        Ok(())
+    } else {
+        Err(format!("status {}", response.status()))
+    }
+}
+
+async fn api_once(client: &reqwest::Client, url: &str, slug: &str, body: &str) -> Result<(), String> {
+    let payload = serde_json::json!({"locale": "en", "opinions": [{"draft": null, "location": "3.2", "body": body}]});
+    let response = client
+        .post(format!("{url}/api/v1/consultations/{slug}/submissions"))
+        .json(&payload)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status() == 201 {
+        Ok(())
+    } else {
+        Err(format!("status {}", response.status()))
+    }
+}
+
+async fn http_load(mode: &str, url: String, slug: String, clients: usize, seconds: u64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let body = Arc::new(opinion_text());
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (stop, url, slug, body, mode) = (stop.clone(), url.clone(), slug.clone(), body.clone(), mode.to_string());
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(1)
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap();
+            let mut tally = Tally::default();
+            let mut first_error = None;
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let result = if mode == "journey" {
+                    journey_once(&client, &url, &slug, &body).await
+                } else {
+                    api_once(&client, &url, &slug, &body).await
+                };
+                tally.latencies_us.push(started.elapsed().as_micros() as u64);
+                match result {
+                    Ok(()) => tally.ok += 1,
+                    Err(e) => {
+                        tally.errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            (tally, first_error)
+        }));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Tally::default();
+    let mut errors = Vec::new();
+    for t in tasks {
+        let (tally, error) = t.await.unwrap();
+        all.latencies_us.extend(tally.latencies_us);
+        all.ok += tally.ok;
+        all.errors += tally.errors;
+        errors.extend(error);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.latencies_us.sort_unstable();
+    println!(
+        "mode={mode} clients={clients} seconds={elapsed:.1} submissions={} errors={} rate={:.0}/s p50={:.1}ms p99={:.1}ms max={:.1}ms",
+        all.ok,
+        all.errors,
+        all.ok as f64 / elapsed,
+        percentile(&all.latencies_us, 0.5),
+        percentile(&all.latencies_us, 0.99),
+        percentile(&all.latencies_us, 1.0),
+    );
+    if let Some(e) = errors.first() {
+        println!("first error: {e}");
+    }
+}
+
+/// One writer, one durable commit per 2 KB row, synchronous=FULL: the flush-bound floor.
+fn sqlite_baseline(path: &str, seconds: u64) {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, RunQueryDsl};
+    let _ = std::fs::remove_file(path);
+    let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+    conn.batch_execute(
+        "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+         CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    )
+    .unwrap();
+    let body = opinion_text();
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        diesel::sql_query("INSERT INTO rows (body) VALUES (?)")
+            .bind::<diesel::sql_types::Text, _>(&body)
+            .execute(&mut conn)
+            .unwrap();
+        n += 1;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("mode=sqlite-baseline rows={n} seconds={elapsed:.1} rate={:.0}/s", n as f64 / elapsed);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: loadgen journey|api URL SLUG CLIENTS SECONDS | loadgen sqlite-baseline PATH SECONDS";
+    match args.first().map(String::as_str) {
+        Some(mode @ ("journey" | "api")) if args.len() == 5 => {
+            let clients: usize = args[3].parse().expect(usage);
+            let seconds: u64 = args[4].parse().expect(usage);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            rt.block_on(http_load(mode, args[1].clone(), args[2].clone(), clients, seconds.min(600)));
+        }
+        Some("sqlite-baseline") if args.len() == 3 => sqlite_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600)),
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+DROP TABLE opinion_revisions;
+DROP TABLE attachments;
+DROP INDEX submissions_verification;
+ALTER TABLE submissions DROP COLUMN late_acceptance_reason;
+ALTER TABLE submissions DROP COLUMN late_accepted_by;
+ALTER TABLE submissions DROP COLUMN verification_comment;
+ALTER TABLE submissions DROP COLUMN verified_by;
+ALTER TABLE submissions DROP COLUMN verification;
+ALTER TABLE submissions DROP COLUMN transcribed_by;
+ALTER TABLE submissions DROP COLUMN postmark_date;
+DROP TABLE audit_log;
+DROP TABLE sign_in_attempts;
+DROP TABLE staff_sessions;
+DROP TABLE staff_users;
