@@ -174,7 +174,9 @@ fn main() {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
             rt.block_on(http_load(mode, args[1].clone(), args[2].clone(), clients, seconds.min(600)));
         }
-        Some("sqlite-baseline") if args.len() == 3 => sqlite_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600)),
+        Some("sqlite-baseline") if args.len() == 3 => {
+            sqlite_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600))
+        }
         _ => {
             eprintln!("{usage}");
             std::process::exit(2);

@@ -23,6 +23,16 @@ pub struct Settings {
     pub max_request_bytes: usize,
     pub database: DatabaseSettings,
     pub worker: WorkerSettings,
+    pub staff: StaffSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSettings {
+    pub idle_timeout_minutes: i64,
+    pub absolute_timeout_hours: i64,
+    /// Largest scan a clerk may attach, in bytes.
+    pub upload_max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,9 +134,7 @@ impl TryFrom<String> for DatabaseUrl {
     fn try_from(url: String) -> Result<Self, String> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(
-                    "sqlite:// needs a file path, e.g. sqlite://data/pubcom.sqlite3".into(),
-                );
+                return Err("sqlite:// needs a file path, e.g. sqlite://data/pubcom.sqlite3".into());
             }
             Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -160,17 +168,16 @@ impl Default for Settings {
                 from: "pubcom <no-reply@pubcom.invalid>".into(),
                 file_dir: PathBuf::from("data/mail"),
             },
-            rate_limit: RateLimitSettings {
-                submissions_per_minute: 300,
-            },
+            rate_limit: RateLimitSettings { submissions_per_minute: 300 },
             secret_key: None,
             log_format: LogFormat::Pretty,
             max_request_bytes: 2 * 1024 * 1024,
             database: DatabaseSettings { pool_size: 8 },
-            worker: WorkerSettings {
-                poll_interval_ms: 1000,
-                initial_backoff_secs: 5,
-                max_backoff_secs: 3600,
+            worker: WorkerSettings { poll_interval_ms: 1000, initial_backoff_secs: 5, max_backoff_secs: 3600 },
+            staff: StaffSettings {
+                idle_timeout_minutes: 30,
+                absolute_timeout_hours: 12,
+                upload_max_bytes: 20 * 1024 * 1024,
             },
         }
     }
@@ -190,38 +197,27 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        figment = figment.merge(
-            Env::prefixed("PUBCOM_")
-                .split("__")
-                .ignore(&["config", "password"]),
-        );
-        let settings: Settings = figment.extract().map_err(|e| {
-            e.into_iter()
-                .map(|e| format!("configuration: {e}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+        figment = figment.merge(Env::prefixed("PUBCOM_").split("__").ignore(&["config", "password"]));
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| e.into_iter().map(|e| format!("configuration: {e}")).collect::<Vec<_>>().join("; "))?;
         settings.check()?;
         Ok(settings)
     }
 
     fn check(&self) -> Result<(), String> {
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(format!(
-                "configuration: bind '{}' is not an address like 127.0.0.1:8080",
-                self.bind
-            ));
+            return Err(format!("configuration: bind '{}' is not an address like 127.0.0.1:8080", self.bind));
         }
-        if !(self.public_base_url.starts_with("http://")
-            || self.public_base_url.starts_with("https://"))
-        {
-            return Err(
-                "configuration: public_base_url must start with http:// or https://".into(),
-            );
+        if !(self.public_base_url.starts_with("http://") || self.public_base_url.starts_with("https://")) {
+            return Err("configuration: public_base_url must start with http:// or https://".into());
         }
         if self.mail.transport == MailTransport::Smtp && self.mail.smtp_url.is_none() {
+            return Err("configuration: mail.smtp_url is required when mail.transport is smtp".into());
+        }
+        if self.staff.idle_timeout_minutes <= 0 || self.staff.absolute_timeout_hours <= 0 {
             return Err(
-                "configuration: mail.smtp_url is required when mail.transport is smtp".into(),
+                "configuration: staff.idle_timeout_minutes and staff.absolute_timeout_hours must be positive".into()
             );
         }
         if self.database.pool_size == 0 {
@@ -256,12 +252,7 @@ impl Settings {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     file.write_all(text.as_bytes())
 }
 
@@ -281,19 +272,13 @@ mod tests {
             DatabaseUrl::try_from("sqlite://data/x.sqlite3".to_string()).unwrap(),
             DatabaseUrl::Sqlite(PathBuf::from("data/x.sqlite3"))
         );
-        assert!(matches!(
-            DatabaseUrl::try_from("postgres://u@h/db".to_string()).unwrap(),
-            DatabaseUrl::Postgres(_)
-        ));
+        assert!(matches!(DatabaseUrl::try_from("postgres://u@h/db".to_string()).unwrap(), DatabaseUrl::Postgres(_)));
         assert!(DatabaseUrl::try_from("mysql://u@h/db".to_string()).is_err());
     }
 
     #[test]
     fn secrets_and_passwords_do_not_print() {
-        assert_eq!(
-            format!("{:?}", Secret::new("s3cret".into())),
-            "Secret(<hidden>)"
-        );
+        assert_eq!(format!("{:?}", Secret::new("s3cret".into())), "Secret(<hidden>)");
         let url = DatabaseUrl::try_from("postgres://u:pw@h/db".to_string()).unwrap();
         assert!(!format!("{url:?}").contains("pw"));
     }
@@ -303,11 +288,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("PUBCOM_RATE_LIMIT__SUBMISSIONS_PER_MINUTE", "lots");
             let err = Settings::load().unwrap_err();
-            assert!(
-                err.to_lowercase()
-                    .contains("rate_limit.submissions_per_minute"),
-                "{err}"
-            );
+            assert!(err.to_lowercase().contains("rate_limit.submissions_per_minute"), "{err}");
             Ok(())
         });
         figment::Jail::expect_with(|jail| {
@@ -328,10 +309,7 @@ mod tests {
     fn later_layers_win() {
         figment::Jail::expect_with(|jail| {
             jail.create_dir("config")?;
-            jail.create_file(
-                "config/default.toml",
-                "bind = \"127.0.0.1:9000\"\n[mail]\ntransport = \"log\"\n",
-            )?;
+            jail.create_file("config/default.toml", "bind = \"127.0.0.1:9000\"\n[mail]\ntransport = \"log\"\n")?;
             jail.create_file("prod.toml", "bind = \"127.0.0.1:9100\"\n")?;
             jail.set_env("PUBCOM_CONFIG", "prod.toml");
             jail.set_env("PUBCOM_MAIL__FROM", "a@b.example");

@@ -12,10 +12,8 @@ struct Entry {
     en: String,
 }
 
-static MESSAGES: LazyLock<HashMap<String, Entry>> = LazyLock::new(|| {
-    toml::from_str(include_str!("../locales/messages.toml"))
-        .expect("locales/messages.toml is valid")
-});
+static MESSAGES: LazyLock<HashMap<String, Entry>> =
+    LazyLock::new(|| toml::from_str(include_str!("../locales/messages.toml")).expect("locales/messages.toml is valid"));
 
 /// Translations for one locale; templates call `t.t("key")`.
 #[derive(Debug, Clone, Copy)]
@@ -77,13 +75,7 @@ pub fn date(locale: Locale, d: NaiveDate) -> String {
             d.day(),
             WEEKDAYS_JA[d.weekday().num_days_from_monday() as usize]
         ),
-        Locale::En => format!(
-            "{} {} {} {}",
-            d.weekday_name(),
-            d.day(),
-            MONTHS_EN[d.month0() as usize],
-            d.year()
-        ),
+        Locale::En => format!("{} {} {} {}", d.weekday_name(), d.day(), MONTHS_EN[d.month0() as usize], d.year()),
     }
 }
 
@@ -93,15 +85,8 @@ trait WeekdayName {
 
 impl WeekdayName for NaiveDate {
     fn weekday_name(&self) -> &'static str {
-        [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ][self.weekday().num_days_from_monday() as usize]
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+            [self.weekday().num_days_from_monday() as usize]
     }
 }
 
@@ -119,18 +104,8 @@ pub fn datetime(locale: Locale, at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
     let day = date(locale, local.date_naive());
     match locale {
-        Locale::Ja => format!(
-            "{day}{}時{:02}分（{}）",
-            local.hour(),
-            local.minute(),
-            zone_name(locale, tz)
-        ),
-        Locale::En => format!(
-            "{:02}:{:02} on {day} ({})",
-            local.hour(),
-            local.minute(),
-            zone_name(locale, tz)
-        ),
+        Locale::Ja => format!("{day}{}時{:02}分（{}）", local.hour(), local.minute(), zone_name(locale, tz)),
+        Locale::En => format!("{:02}:{:02} on {day} ({})", local.hour(), local.minute(), zone_name(locale, tz)),
     }
 }
 
@@ -185,9 +160,7 @@ pub fn field_message(locale: Locale, error: &FieldError) -> String {
         }
         (Locale::Ja, Problem::MultipleLines) => format!("{label}は改行せず1行で入力してください。"),
         (Locale::En, Problem::MultipleLines) => format!("{label}: write it on one line"),
-        (Locale::Ja, Problem::Email) => {
-            "メールアドレスを name@example.jp のような形式で入力してください。".into()
-        }
+        (Locale::Ja, Problem::Email) => "メールアドレスを name@example.jp のような形式で入力してください。".into(),
         (Locale::En, Problem::Email) => "Enter an email address like name@example.com".into(),
         (Locale::Ja, Problem::UnknownDraft) => {
             format!("{label}：一覧から対象の案を選んでください。")
@@ -236,7 +209,7 @@ mod tests {
     #[test]
     fn every_key_used_by_a_template_exists() {
         let mut missing = Vec::new();
-        for dir in ["templates", "templates/public", "templates/email"] {
+        for dir in ["templates", "templates/public", "templates/email", "templates/staff"] {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
@@ -264,10 +237,7 @@ mod tests {
     #[test]
     fn the_deadline_reads_as_the_last_minute_in_the_consultation_zone() {
         let closes = Utc.with_ymd_and_hms(2020, 4, 26, 15, 0, 0).unwrap();
-        assert_eq!(
-            deadline(Locale::Ja, closes, chrono_tz::Asia::Tokyo),
-            "2020年4月26日（日）23時59分（日本時間）まで"
-        );
+        assert_eq!(deadline(Locale::Ja, closes, chrono_tz::Asia::Tokyo), "2020年4月26日（日）23時59分（日本時間）まで");
         assert_eq!(
             deadline(Locale::En, closes, chrono_tz::Asia::Tokyo),
             "until 23:59 on Sunday 26 April 2020 (Japan time)"

@@ -1,4 +1,5 @@
 //! pubcom: public-comment intake. See README.md for what it does and how to run it.
+pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -7,6 +8,7 @@ pub mod i18n;
 pub mod intake;
 pub mod mail;
 pub mod metrics;
+pub mod password;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

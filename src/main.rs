@@ -1,6 +1,7 @@
 use clap::{Parser, Subcommand};
 use pubcom::clock::{Clock, SystemClock};
 use pubcom::config::Settings;
+use pubcom::domain::staff::Role;
 use pubcom::startup::{self, Application};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +32,35 @@ enum Command {
     },
     /// Run only the background worker (receipt emails), for deployments that separate it.
     Worker,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account. The password is read from standard input (or PUBCOM_PASSWORD),
+    /// never from an argument: at least 12 characters.
+    Add {
+        username: String,
+        /// clerk, analyst, approver or admin
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Change an account's role.
+    Role {
+        username: String,
+        /// clerk, analyst, approver or admin
+        role: Role,
+    },
 }
 
 #[derive(Subcommand)]
@@ -53,10 +83,7 @@ fn main() -> ExitCode {
         }
     };
     pubcom::telemetry::init(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pubcom: cannot start the runtime: {e}");
@@ -81,13 +108,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let db =
-                tokio::task::spawn_blocking(move || startup::open_database(&settings)).await??;
+            let db = tokio::task::spawn_blocking(move || startup::open_database(&settings)).await??;
             println!("migrations applied ({} backend)", db.backend());
         }
-        Command::Consultation {
-            command: ConsultationCommand::Import { files },
-        } => {
+        Command::Consultation { command: ConsultationCommand::Import { files } } => {
             let done = tokio::task::spawn_blocking(move || {
                 let db = startup::open_database(&settings)?;
                 startup::import_files(&db, &files, clock.as_ref())
@@ -96,6 +120,34 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             for (slug, outcome) in done {
                 println!("{slug}: {outcome:?}");
             }
+        }
+        Command::User { command } => {
+            let done = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                let db = startup::open_database(&settings)?;
+                let clock = clock.as_ref();
+                let result = match command {
+                    UserCommand::Add { username, role, display_name } => {
+                        let password = read_password()?;
+                        pubcom::accounts::add(&db, &username, display_name.as_deref(), role, &password, clock)
+                            .map(|u| format!("created {} ({})", u.username, u.role.as_str()))
+                    }
+                    UserCommand::Disable { username } => {
+                        pubcom::accounts::change(&db, &username, pubcom::accounts::Change::Disable, clock)
+                            .map(|_| format!("disabled {username}"))
+                    }
+                    UserCommand::Enable { username } => {
+                        pubcom::accounts::change(&db, &username, pubcom::accounts::Change::Enable, clock)
+                            .map(|_| format!("enabled {username}"))
+                    }
+                    UserCommand::Role { username, role } => {
+                        pubcom::accounts::change(&db, &username, pubcom::accounts::Change::Role(role), clock)
+                            .map(|_| format!("{username} is now {}", role.as_str()))
+                    }
+                };
+                result.map_err(|e| anyhow::anyhow!(e))
+            })
+            .await??;
+            println!("{done}");
         }
         Command::Worker => {
             let db = {
@@ -118,4 +170,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The password from PUBCOM_PASSWORD or the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("PUBCOM_PASSWORD") {
+        return Ok(p);
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("password (input is shown; pipe it in to avoid that): ");
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        anyhow::bail!("no password given: pipe it to standard input or set PUBCOM_PASSWORD");
+    }
+    Ok(password)
 }

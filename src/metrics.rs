@@ -15,9 +15,7 @@ impl Counter {
 }
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-];
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 #[derive(Default)]
 pub struct Histogram {
@@ -34,8 +32,7 @@ impl Histogram {
             }
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros
-            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+        self.sum_micros.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
     }
 }
 
@@ -58,16 +55,8 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP pubcom_submissions_accepted_total Submissions stored, by channel.\n");
         out.push_str("# TYPE pubcom_submissions_accepted_total counter\n");
-        let _ = writeln!(
-            out,
-            "pubcom_submissions_accepted_total{{channel=\"web\"}} {}",
-            self.accepted_web.get()
-        );
-        let _ = writeln!(
-            out,
-            "pubcom_submissions_accepted_total{{channel=\"api\"}} {}",
-            self.accepted_api.get()
-        );
+        let _ = writeln!(out, "pubcom_submissions_accepted_total{{channel=\"web\"}} {}", self.accepted_web.get());
+        let _ = writeln!(out, "pubcom_submissions_accepted_total{{channel=\"api\"}} {}", self.accepted_api.get());
         out.push_str("# HELP pubcom_submissions_refused_total Submissions refused, by reason.\n");
         out.push_str("# TYPE pubcom_submissions_refused_total counter\n");
         for (reason, counter) in [
@@ -77,22 +66,14 @@ impl Metrics {
             ("rate_limited", &self.refused_rate_limited),
             ("bad_token", &self.refused_token),
         ] {
-            let _ = writeln!(
-                out,
-                "pubcom_submissions_refused_total{{reason=\"{reason}\"}} {}",
-                counter.get()
-            );
+            let _ = writeln!(out, "pubcom_submissions_refused_total{{reason=\"{reason}\"}} {}", counter.get());
         }
         out.push_str("# HELP pubcom_emails_sent_total Emails handed to the transport.\n");
         out.push_str("# TYPE pubcom_emails_sent_total counter\n");
         let _ = writeln!(out, "pubcom_emails_sent_total {}", self.emails_sent.get());
         out.push_str("# HELP pubcom_email_failures_total Failed attempts (each is retried).\n");
         out.push_str("# TYPE pubcom_email_failures_total counter\n");
-        let _ = writeln!(
-            out,
-            "pubcom_email_failures_total {}",
-            self.email_failures.get()
-        );
+        let _ = writeln!(out, "pubcom_email_failures_total {}", self.email_failures.get());
         if let Some(depth) = outbox_pending {
             out.push_str("# HELP pubcom_outbox_pending Jobs waiting in the outbox.\n");
             out.push_str("# TYPE pubcom_outbox_pending gauge\n");
@@ -109,10 +90,7 @@ impl Metrics {
             );
         }
         let count = h.count.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "pubcom_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
+        let _ = writeln!(out, "pubcom_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
         let _ = writeln!(
             out,
             "pubcom_http_request_duration_seconds_sum {}",

@@ -54,21 +54,14 @@ pub fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 }
 
 pub fn read_consultation_file(path: &Path) -> anyhow::Result<ConsultationFile> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let file = ConsultationFile::from_toml(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    crate::domain::Consultation::try_from(file.clone())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = ConsultationFile::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    crate::domain::Consultation::try_from(file.clone()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(file)
 }
 
 /// Creates or updates consultations from files; returns what happened to each slug.
-pub fn import_files(
-    db: &Db,
-    paths: &[PathBuf],
-    clock: &dyn Clock,
-) -> anyhow::Result<Vec<(String, ImportOutcome)>> {
+pub fn import_files(db: &Db, paths: &[PathBuf], clock: &dyn Clock) -> anyhow::Result<Vec<(String, ImportOutcome)>> {
     let mut done = Vec::new();
     for path in paths {
         let file = read_consultation_file(path)?;
@@ -83,11 +76,7 @@ pub fn import_files(
 }
 
 /// Loads the `*.toml` files of `dir` whose consultations are not yet in the database.
-pub fn load_new_consultations(
-    db: &Db,
-    dir: &Path,
-    clock: &dyn Clock,
-) -> anyhow::Result<Vec<String>> {
+pub fn load_new_consultations(db: &Db, dir: &Path, clock: &dyn Clock) -> anyhow::Result<Vec<String>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(Vec::new());
     };
@@ -100,9 +89,7 @@ pub fn load_new_consultations(
     for path in paths {
         let file = read_consultation_file(&path)?;
         let slug = file.slug.clone();
-        let exists = db
-            .run_blocking(|c| consultations::find(c, &slug))?
-            .is_some();
+        let exists = db.run_blocking(|c| consultations::find(c, &slug))?.is_some();
         if !exists {
             import_files(db, std::slice::from_ref(&path), clock)?;
             loaded.push(slug);
@@ -118,37 +105,21 @@ pub fn build_worker(
     metrics: Arc<Metrics>,
     wake: Arc<Notify>,
 ) -> anyhow::Result<Worker> {
-    let mailer =
-        Mailer::from_settings(&settings.mail).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-    Ok(Worker {
-        db,
-        mailer: Arc::new(mailer),
-        clock,
-        settings,
-        metrics,
-        wake,
-    })
+    let mailer = Mailer::from_settings(&settings.mail).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    Ok(Worker { db, mailer: Arc::new(mailer), clock, settings, metrics, wake })
 }
 
 impl Application {
     pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        settings
-            .ensure_secret_key()
-            .context("storing the generated secret_key in data_dir")?;
+        settings.ensure_secret_key().context("storing the generated secret_key in data_dir")?;
         let db = {
             let s = settings.clone();
             tokio::task::spawn_blocking(move || open_database(&s)).await??
         };
         {
-            let (db, dir, clock) = (
-                db.clone(),
-                settings.consultations_dir.clone(),
-                clock.clone(),
-            );
-            let loaded = tokio::task::spawn_blocking(move || {
-                load_new_consultations(&db, &dir, clock.as_ref())
-            })
-            .await??;
+            let (db, dir, clock) = (db.clone(), settings.consultations_dir.clone(), clock.clone());
+            let loaded =
+                tokio::task::spawn_blocking(move || load_new_consultations(&db, &dir, clock.as_ref())).await??;
             for slug in loaded {
                 tracing::info!(%slug, "consultation loaded");
             }
@@ -156,18 +127,8 @@ impl Application {
         let settings = Arc::new(settings);
         let metrics = Arc::new(Metrics::default());
         let wake = Arc::new(Notify::new());
-        let worker = build_worker(
-            settings.clone(),
-            db.clone(),
-            clock.clone(),
-            metrics.clone(),
-            wake.clone(),
-        )?;
-        let secret = settings
-            .secret_key
-            .as_ref()
-            .map(|s| s.expose().to_string())
-            .unwrap_or_default();
+        let worker = build_worker(settings.clone(), db.clone(), clock.clone(), metrics.clone(), wake.clone())?;
+        let secret = settings.secret_key.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
         let state = web::Data::new(AppState {
             db: db.clone(),
             clock,
@@ -177,8 +138,7 @@ impl Application {
             forms: FormTokens::new(&secret),
             wake_worker: wake,
         });
-        let listener =
-            TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let host = listener.local_addr()?.ip();
         let server = HttpServer::new(move || {
@@ -191,9 +151,7 @@ impl Application {
                     let fut = srv.call(req);
                     async move {
                         let res = fut.await;
-                        metrics
-                            .request_latency
-                            .observe(started.elapsed().as_secs_f64());
+                        metrics.request_latency.observe(started.elapsed().as_secs_f64());
                         res
                     }
                 })
@@ -205,21 +163,11 @@ impl Application {
         .shutdown_timeout(10)
         .run();
         let (stop_worker, _) = watch::channel(false);
-        Ok(Self {
-            port,
-            url: format!("http://{host}:{port}"),
-            db,
-            server,
-            worker,
-            stop_worker,
-        })
+        Ok(Self { port, url: format!("http://{host}:{port}"), db, server, worker, stop_worker })
     }
 
     pub fn stop_handle(&self) -> StopHandle {
-        StopHandle {
-            server: self.server.handle(),
-            worker: self.stop_worker.clone(),
-        }
+        StopHandle { server: self.server.handle(), worker: self.stop_worker.clone() }
     }
 
     /// Serves until the server stops, running the worker beside it.

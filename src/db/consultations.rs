@@ -30,18 +30,13 @@ struct ConsultationRow {
 }
 
 fn parse_definition(json: &str) -> Result<Consultation, DbError> {
-    let file: ConsultationFile =
-        serde_json::from_str(json).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let file: ConsultationFile = serde_json::from_str(json).map_err(|e| DbError::Corrupt(e.to_string()))?;
     Consultation::try_from(file).map_err(DbError::Corrupt)
 }
 
 /// Creates the consultation or brings it up to date with `file`. Refuses to drop a draft that
 /// already has opinions, so an edit to a file cannot orphan what people sent.
-pub fn import(
-    conn: &mut DbConnection,
-    file: &ConsultationFile,
-    now: DateTime<Utc>,
-) -> Result<ImportOutcome, DbError> {
+pub fn import(conn: &mut DbConnection, file: &ConsultationFile, now: DateTime<Utc>) -> Result<ImportOutcome, DbError> {
     let checked = Consultation::try_from(file.clone()).map_err(DbError::Corrupt)?;
     let definition = serde_json::to_string(file).map_err(|e| DbError::Corrupt(e.to_string()))?;
     let existing: Option<(i64, String)> = consultations::table
@@ -84,11 +79,7 @@ pub fn import(
     Ok(outcome)
 }
 
-fn sync_drafts(
-    conn: &mut DbConnection,
-    consultation_id: i64,
-    c: &Consultation,
-) -> Result<(), DbError> {
+fn sync_drafts(conn: &mut DbConnection, consultation_id: i64, c: &Consultation) -> Result<(), DbError> {
     let stored: Vec<(i64, String)> = drafts::table
         .filter(drafts::consultation_id.eq(consultation_id))
         .select((drafts::id, drafts::code))
@@ -97,10 +88,7 @@ fn sync_drafts(
         if c.draft(code).is_some() {
             continue;
         }
-        let used: i64 = opinions::table
-            .filter(opinions::draft_id.eq(draft_id))
-            .count()
-            .get_result(conn)?;
+        let used: i64 = opinions::table.filter(opinions::draft_id.eq(draft_id)).count().get_result(conn)?;
         if used > 0 {
             return Err(DbError::Corrupt(format!(
                 "draft '{code}' has {used} opinions and cannot be removed from consultation '{}'",
@@ -118,17 +106,11 @@ fn sync_drafts(
         );
         match stored.iter().find(|(_, code)| code == &draft.code) {
             Some((draft_id, _)) => {
-                diesel::update(drafts::table.find(draft_id))
-                    .set(values)
-                    .execute(conn)?;
+                diesel::update(drafts::table.find(draft_id)).set(values).execute(conn)?;
             }
             None => {
                 diesel::insert_into(drafts::table)
-                    .values((
-                        drafts::consultation_id.eq(consultation_id),
-                        drafts::code.eq(&draft.code),
-                        values,
-                    ))
+                    .values((drafts::consultation_id.eq(consultation_id), drafts::code.eq(&draft.code), values))
                     .execute(conn)?;
             }
         }
@@ -136,10 +118,7 @@ fn sync_drafts(
     Ok(())
 }
 
-fn with_drafts(
-    conn: &mut DbConnection,
-    row: ConsultationRow,
-) -> Result<StoredConsultation, DbError> {
+fn with_drafts(conn: &mut DbConnection, row: ConsultationRow) -> Result<StoredConsultation, DbError> {
     let consultation = parse_definition(&row.definition)?;
     let draft_ids = drafts::table
         .filter(drafts::consultation_id.eq(row.id))
@@ -147,22 +126,13 @@ fn with_drafts(
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    Ok(StoredConsultation {
-        id: row.id,
-        consultation,
-        draft_ids,
-        created_at: from_db_time(row.created_at),
-    })
+    Ok(StoredConsultation { id: row.id, consultation, draft_ids, created_at: from_db_time(row.created_at) })
 }
 
 pub fn find(conn: &mut DbConnection, slug: &str) -> Result<Option<StoredConsultation>, DbError> {
     let row: Option<ConsultationRow> = consultations::table
         .filter(consultations::slug.eq(slug))
-        .select((
-            consultations::id,
-            consultations::definition,
-            consultations::created_at,
-        ))
+        .select((consultations::id, consultations::definition, consultations::created_at))
         .first(conn)
         .optional()?;
     row.map(|r| with_drafts(conn, r)).transpose()
@@ -170,9 +140,16 @@ pub fn find(conn: &mut DbConnection, slug: &str) -> Result<Option<StoredConsulta
 
 /// All consultations, the most recently opened first.
 pub fn list(conn: &mut DbConnection) -> Result<Vec<Consultation>, DbError> {
-    let rows: Vec<String> = consultations::table
-        .order(consultations::opens_at.desc())
-        .select(consultations::definition)
-        .load(conn)?;
+    let rows: Vec<String> =
+        consultations::table.order(consultations::opens_at.desc()).select(consultations::definition).load(conn)?;
     rows.iter().map(|d| parse_definition(d)).collect()
+}
+
+/// All consultations with their ids, for pages that show rows of several.
+pub fn list_with_ids(conn: &mut DbConnection) -> Result<Vec<(i64, Consultation)>, DbError> {
+    let rows: Vec<(i64, String)> = consultations::table
+        .order(consultations::opens_at.desc())
+        .select((consultations::id, consultations::definition))
+        .load(conn)?;
+    rows.into_iter().map(|(id, d)| Ok((id, parse_definition(&d)?))).collect()
 }

@@ -1,8 +1,11 @@
 //! Storage: one diesel codebase over SQLite and PostgreSQL, chosen by the URL's scheme.
+pub mod audit;
 pub mod consultations;
 pub mod outbox;
 pub mod schema;
+pub mod staff;
 pub mod submissions;
+pub mod transcriptions;
 
 use crate::config::DatabaseUrl;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -46,10 +49,7 @@ impl DbError {
     pub fn is_unique_violation(&self) -> bool {
         matches!(
             self,
-            DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _
-            ))
+            DbError::Query(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
         )
     }
 }
@@ -72,17 +72,13 @@ impl ConnectionManager {
                 .map_err(|e| DbError::Connect(e.to_string())),
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        DbError::Connect(format!("cannot create {}: {e}", dir.display()))
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| DbError::Connect(format!("cannot create {}: {e}", dir.display())))?;
                 }
-                let path = path
-                    .to_str()
-                    .ok_or_else(|| DbError::Connect("the SQLite path is not UTF-8".into()))?;
-                let mut conn = diesel::SqliteConnection::establish(path)
-                    .map_err(|e| DbError::Connect(e.to_string()))?;
-                conn.batch_execute(SQLITE_PRAGMAS)
-                    .map_err(|e| DbError::Connect(e.to_string()))?;
+                let path = path.to_str().ok_or_else(|| DbError::Connect("the SQLite path is not UTF-8".into()))?;
+                let mut conn =
+                    diesel::SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| DbError::Connect(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -128,11 +124,7 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        Ok(Self {
-            pool,
-            backend: url.backend_name(),
-            sqlite_writer: Arc::new(Mutex::new(())),
-        })
+        Ok(Self { pool, backend: url.backend_name(), sqlite_writer: Arc::new(Mutex::new(())) })
     }
 
     pub fn backend(&self) -> &'static str {
@@ -146,9 +138,7 @@ impl Db {
     pub fn migrate(&self) -> Result<usize, DbError> {
         let mut conn = self.get()?;
         let applied = match &mut *conn {
-            DbConnection::Postgresql(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         };
         applied.map_err(|e| DbError::Migration(e.to_string()))
@@ -161,9 +151,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.run_blocking(f))
-            .await
-            .map_err(|_| DbError::Cancelled)?
+        tokio::task::spawn_blocking(move || db.run_blocking(f)).await.map_err(|_| DbError::Cancelled)?
     }
 
     pub fn run_blocking<T, F>(&self, f: F) -> Result<T, DbError>
@@ -181,9 +169,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
-            .await
-            .map_err(|_| DbError::Cancelled)?
+        tokio::task::spawn_blocking(move || db.write_blocking(f)).await.map_err(|_| DbError::Cancelled)?
     }
 
     pub fn write_blocking<T, F>(&self, f: F) -> Result<T, DbError>
@@ -192,11 +178,7 @@ impl Db {
     {
         let mut conn = self.get()?;
         let _guard = if self.backend == "sqlite" {
-            Some(
-                self.sqlite_writer
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            )
+            Some(self.sqlite_writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
         } else {
             None
         };
@@ -232,10 +214,8 @@ pub fn sqlite_pragmas(conn: &mut DbConnection) -> Result<Vec<(String, String)>, 
         ("busy_timeout", "timeout"),
     ];
     for (pragma, column) in columns {
-        let rows: Vec<PragmaText> = diesel::sql_query(format!(
-            "SELECT CAST({column} AS TEXT) AS value FROM pragma_{pragma}"
-        ))
-        .load(conn)?;
+        let rows: Vec<PragmaText> =
+            diesel::sql_query(format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{pragma}")).load(conn)?;
         let value = rows.into_iter().next().map(|r| r.value).unwrap_or_default();
         out.push((pragma.to_string(), value));
     }

@@ -25,19 +25,10 @@ pub fn claim_due(
     let candidates: Vec<Job> = outbox::table
         .filter(outbox::sent_at.is_null())
         .filter(outbox::next_attempt_at.le(now_db))
-        .filter(
-            outbox::locked_until
-                .is_null()
-                .or(outbox::locked_until.lt(now_db)),
-        )
+        .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db)))
         .order(outbox::next_attempt_at.asc())
         .limit(limit)
-        .select((
-            outbox::id,
-            outbox::kind,
-            outbox::submission_id,
-            outbox::attempts,
-        ))
+        .select((outbox::id, outbox::kind, outbox::submission_id, outbox::attempts))
         .load(conn)?;
     let mut claimed = Vec::with_capacity(candidates.len());
     for job in candidates {
@@ -45,11 +36,7 @@ pub fn claim_due(
             outbox::table
                 .find(job.id)
                 .filter(outbox::sent_at.is_null())
-                .filter(
-                    outbox::locked_until
-                        .is_null()
-                        .or(outbox::locked_until.lt(now_db)),
-                ),
+                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db))),
         )
         .set(outbox::locked_until.eq(Some(to_db_time(now + lease))))
         .execute(conn)?;
@@ -60,12 +47,7 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-pub fn mark_sent(
-    conn: &mut DbConnection,
-    id: i64,
-    message_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbError> {
+pub fn mark_sent(conn: &mut DbConnection, id: i64, message_id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::sent_at.eq(Some(to_db_time(now))),
@@ -78,12 +60,7 @@ pub fn mark_sent(
     Ok(())
 }
 
-pub fn reschedule(
-    conn: &mut DbConnection,
-    id: i64,
-    next_at: DateTime<Utc>,
-    error: &str,
-) -> Result<(), DbError> {
+pub fn reschedule(conn: &mut DbConnection, id: i64, next_at: DateTime<Utc>, error: &str) -> Result<(), DbError> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::attempts.eq(outbox::attempts + 1),
@@ -97,10 +74,7 @@ pub fn reschedule(
 
 /// Jobs not yet done, due or not.
 pub fn pending(conn: &mut DbConnection) -> Result<i64, DbError> {
-    Ok(outbox::table
-        .filter(outbox::sent_at.is_null())
-        .count()
-        .get_result(conn)?)
+    Ok(outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn)?)
 }
 
 /// The earliest time a pending job becomes due, so the worker can sleep until then.

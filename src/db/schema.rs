@@ -41,6 +41,13 @@ diesel::table! {
         phone -> Nullable<Text>,
         publish_organization -> Bool,
         created_at -> Timestamp,
+        postmark_date -> Nullable<Date>,
+        transcribed_by -> Nullable<BigInt>,
+        verification -> Nullable<Text>,
+        verified_by -> Nullable<BigInt>,
+        verification_comment -> Nullable<Text>,
+        late_accepted_by -> Nullable<BigInt>,
+        late_acceptance_reason -> Nullable<Text>,
     }
 }
 
@@ -72,10 +79,101 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_users (id) {
+        id -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_attempts (id) {
+        id -> BigInt,
+        username -> Text,
+        client -> Text,
+        at -> Timestamp,
+        succeeded -> Bool,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        client -> Text,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        stored_name -> Text,
+        original_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        uploaded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opinion_revisions (id) {
+        id -> BigInt,
+        opinion_id -> BigInt,
+        draft_id -> Nullable<BigInt>,
+        location -> Nullable<Text>,
+        body -> Text,
+        reason -> Nullable<Text>,
+        replaced_by -> BigInt,
+        replaced_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(drafts -> consultations (consultation_id));
+diesel::joinable!(staff_sessions -> staff_users (user_id));
+diesel::joinable!(attachments -> submissions (submission_id));
+diesel::joinable!(opinion_revisions -> opinions (opinion_id));
 diesel::joinable!(submissions -> consultations (consultation_id));
 diesel::joinable!(opinions -> submissions (submission_id));
 diesel::joinable!(opinions -> drafts (draft_id));
 diesel::joinable!(outbox -> submissions (submission_id));
 
-diesel::allow_tables_to_appear_in_same_query!(consultations, drafts, submissions, opinions, outbox);
+diesel::allow_tables_to_appear_in_same_query!(
+    consultations,
+    drafts,
+    submissions,
+    opinions,
+    outbox,
+    staff_users,
+    staff_sessions,
+    sign_in_attempts,
+    audit_log,
+    attachments,
+    opinion_revisions,
+);

@@ -17,15 +17,19 @@ pub struct NewSubmission<'a> {
     pub late: bool,
     pub receipt_number: &'a ReceiptNumber,
     pub idempotency_key: Option<&'a str>,
+    /// Set when staff typed it in from a letter, fax or email.
+    pub transcription: Option<Transcribed>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Transcribed {
+    pub by: i64,
+    pub postmark: Option<chrono::NaiveDate>,
 }
 
 /// Stores the submission, its opinions and (when there is an address) the receipt email job.
 /// Call inside a transaction so that all of it is kept or none.
-pub fn insert(
-    conn: &mut DbConnection,
-    new: &NewSubmission<'_>,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
+pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
     let s = new.submission;
     let who = s.submitter();
     diesel::insert_into(submissions::table)
@@ -44,6 +48,9 @@ pub fn insert(
             submissions::phone.eq(who.phone()),
             submissions::publish_organization.eq(who.publish_organization()),
             submissions::created_at.eq(to_db_time(now)),
+            submissions::transcribed_by.eq(new.transcription.map(|t| t.by)),
+            submissions::postmark_date.eq(new.transcription.and_then(|t| t.postmark)),
+            submissions::verification.eq(new.transcription.map(|_| "unverified")),
         ))
         .execute(conn)?;
     let id: i64 = submissions::table
@@ -52,11 +59,12 @@ pub fn insert(
         .first(conn)?;
     for (position, opinion) in s.opinions().iter().enumerate() {
         let draft_id = match opinion.draft() {
-            Some(code) => Some(*new.consultation.draft_ids.get(code).ok_or_else(|| {
-                DbError::Corrupt(format!(
-                    "draft '{code}' is not stored for this consultation"
-                ))
-            })?),
+            Some(code) => Some(
+                *new.consultation
+                    .draft_ids
+                    .get(code)
+                    .ok_or_else(|| DbError::Corrupt(format!("draft '{code}' is not stored for this consultation")))?,
+            ),
             None => None,
         };
         diesel::insert_into(opinions::table)
@@ -71,7 +79,8 @@ pub fn insert(
             ))
             .execute(conn)?;
     }
-    if who.email().is_some() {
+    // Receipt emails go to people who submitted online; a letter is answered by the clerk.
+    if who.email().is_some() && new.transcription.is_none() {
         diesel::insert_into(outbox::table)
             .values((
                 outbox::kind.eq(RECEIPT_EMAIL),
@@ -106,15 +115,7 @@ pub struct StoredOpinion {
     pub reason: Option<String>,
 }
 
-type SubmissionRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    bool,
-);
+type SubmissionRow = (i64, i64, String, String, String, chrono::NaiveDateTime, bool);
 
 fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission, DbError> {
     let (id, consultation_id, receipt_number, channel, locale, received_at, late) = row;
@@ -122,20 +123,10 @@ fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission,
         .left_join(drafts::table)
         .filter(opinions::submission_id.eq(id))
         .order(opinions::position.asc())
-        .select((
-            drafts::code.nullable(),
-            opinions::location,
-            opinions::body,
-            opinions::reason,
-        ))
+        .select((drafts::code.nullable(), opinions::location, opinions::body, opinions::reason))
         .load::<(Option<String>, Option<String>, String, Option<String>)>(conn)?
         .into_iter()
-        .map(|(draft_code, location, body, reason)| StoredOpinion {
-            draft_code,
-            location,
-            body,
-            reason,
-        })
+        .map(|(draft_code, location, body, reason)| StoredOpinion { draft_code, location, body, reason })
         .collect();
     Ok(StoredSubmission {
         id,
@@ -184,11 +175,7 @@ pub fn find_by_receipt(
 }
 
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<StoredSubmission>, DbError> {
-    let row: Option<SubmissionRow> = submissions::table
-        .find(id)
-        .select(select_row())
-        .first(conn)
-        .optional()?;
+    let row: Option<SubmissionRow> = submissions::table.find(id).select(select_row()).first(conn).optional()?;
     row.map(|r| load(conn, r)).transpose()
 }
 
@@ -204,12 +191,7 @@ pub fn receipt_for_key(conn: &mut DbConnection, key: &str) -> Result<Option<Stri
 /// The address a receipt email goes to. Kept out of `StoredSubmission` so it is read only
 /// where it is needed.
 pub fn email_address(conn: &mut DbConnection, id: i64) -> Result<Option<String>, DbError> {
-    Ok(submissions::table
-        .find(id)
-        .select(submissions::email)
-        .first::<Option<String>>(conn)
-        .optional()?
-        .flatten())
+    Ok(submissions::table.find(id).select(submissions::email).first::<Option<String>>(conn).optional()?.flatten())
 }
 
 pub fn count_all(conn: &mut DbConnection) -> Result<i64, DbError> {

@@ -13,13 +13,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [
-        Channel::Web,
-        Channel::Api,
-        Channel::Postal,
-        Channel::Fax,
-        Channel::Email,
-    ];
+    pub const ALL: [Channel; 5] = [Channel::Web, Channel::Api, Channel::Postal, Channel::Fax, Channel::Email];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,9 +29,6 @@ impl Channel {
 impl FromStr for Channel {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown channel '{s}'"))
+        Channel::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| format!("unknown channel '{s}'"))
     }
 }

@@ -141,11 +141,7 @@ impl Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Self {
-            required: HashSet::new(),
-            max_opinions: Self::DEFAULT_MAX_OPINIONS,
-            limits: Limits::default(),
-        }
+        Self { required: HashSet::new(), max_opinions: Self::DEFAULT_MAX_OPINIONS, limits: Limits::default() }
     }
 }
 
@@ -198,8 +194,7 @@ impl Consultation {
 fn is_url_safe(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && !s.starts_with('-')
 }
 
@@ -214,17 +209,12 @@ impl TryFrom<ConsultationFile> for Consultation {
 
     fn try_from(file: ConsultationFile) -> Result<Self, String> {
         if !is_url_safe(&file.slug) {
-            return Err(format!(
-                "slug '{}': use 1 to 64 lower-case letters, digits, '-' or '_'",
-                file.slug
-            ));
+            return Err(format!("slug '{}': use 1 to 64 lower-case letters, digits, '-' or '_'", file.slug));
         }
-        let time_zone: Tz = file.time_zone.parse().map_err(|_| {
-            format!(
-                "time_zone '{}' is not an IANA time zone name",
-                file.time_zone
-            )
-        })?;
+        let time_zone: Tz = file
+            .time_zone
+            .parse()
+            .map_err(|_| format!("time_zone '{}' is not an IANA time zone name", file.time_zone))?;
         let opens_at = file.opens_at.with_timezone(&Utc);
         let closes_at = file.closes_at.with_timezone(&Utc);
         if closes_at <= opens_at {
@@ -236,10 +226,7 @@ impl TryFrom<ConsultationFile> for Consultation {
         let mut codes: HashSet<String> = HashSet::new();
         for draft in &file.drafts {
             if !is_url_safe(&draft.code) {
-                return Err(format!(
-                    "drafts.code '{}': use lower-case letters, digits, '-' or '_'",
-                    draft.code
-                ));
+                return Err(format!("drafts.code '{}': use lower-case letters, digits, '-' or '_'", draft.code));
             }
             if !codes.insert(draft.code.clone()) {
                 return Err(format!("drafts.code '{}' appears twice", draft.code));
@@ -280,10 +267,7 @@ impl TryFrom<ConsultationFile> for Consultation {
             postal_address: m.postal_address.unwrap_or(defaults.postal_address),
             phone: m.phone.unwrap_or(defaults.phone),
         };
-        let max_opinions = file
-            .rules
-            .max_opinions
-            .unwrap_or(Rules::DEFAULT_MAX_OPINIONS);
+        let max_opinions = file.rules.max_opinions.unwrap_or(Rules::DEFAULT_MAX_OPINIONS);
         if max_opinions == 0 {
             return Err("rules.max_opinions must be at least 1".into());
         }
@@ -300,12 +284,7 @@ impl TryFrom<ConsultationFile> for Consultation {
             organizers: file.organizers,
             contact: file.contact,
             rules: Rules {
-                required: file
-                    .rules
-                    .required
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
+                required: file.rules.required.unwrap_or_default().into_iter().collect(),
                 max_opinions,
                 limits,
             },

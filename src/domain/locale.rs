@@ -57,17 +57,12 @@ pub struct Localized {
 
 impl Localized {
     pub fn new(ja: &str, en: &str) -> Self {
-        Self {
-            ja: Some(ja.to_string()),
-            en: Some(en.to_string()),
-        }
+        Self { ja: Some(ja.to_string()), en: Some(en.to_string()) }
     }
 
     /// The text in `locale`, falling back to the other language rather than showing nothing.
     pub fn get(&self, locale: Locale) -> &str {
-        self.exact(locale)
-            .or_else(|| self.exact(locale.other()))
-            .unwrap_or("")
+        self.exact(locale).or_else(|| self.exact(locale.other())).unwrap_or("")
     }
 
     /// Whether `get(locale)` had to fall back to the other language.
@@ -94,10 +89,7 @@ mod tests {
 
     #[test]
     fn falls_back_to_the_other_language() {
-        let only_ja = Localized {
-            ja: Some("案".into()),
-            en: None,
-        };
+        let only_ja = Localized { ja: Some("案".into()), en: None };
         assert_eq!(only_ja.get(Locale::En), "案");
         assert!(only_ja.falls_back(Locale::En));
         assert!(!only_ja.falls_back(Locale::Ja));

@@ -3,8 +3,10 @@ pub mod channel;
 pub mod consultation;
 pub mod locale;
 pub mod receipt;
+pub mod staff;
 pub mod submission;
 pub mod text;
+pub mod transcription;
 pub mod window;
 
 pub use channel::Channel;

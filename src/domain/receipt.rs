@@ -63,11 +63,7 @@ fn decode_char(c: char) -> Result<u8, ReceiptNumberError> {
         'I' | 'L' => '1',
         other => other,
     };
-    ALPHABET
-        .iter()
-        .position(|&a| a as char == c)
-        .map(|p| p as u8)
-        .ok_or(ReceiptNumberError::Character(c))
+    ALPHABET.iter().position(|&a| a as char == c).map(|p| p as u8).ok_or(ReceiptNumberError::Character(c))
 }
 
 impl FromStr for ReceiptNumber {
@@ -75,10 +71,7 @@ impl FromStr for ReceiptNumber {
 
     /// Accepts what people type: any case, with or without hyphens and spaces.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let chars: Vec<char> = s
-            .chars()
-            .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}' | 'ー' | '－'))
-            .collect();
+        let chars: Vec<char> = s.chars().filter(|c| !matches!(c, '-' | ' ' | '\u{3000}' | 'ー' | '－')).collect();
         if chars.len() != DATA_CHARS + 1 {
             return Err(ReceiptNumberError::Length);
         }
@@ -105,10 +98,7 @@ mod tests {
         let b = ReceiptNumber::generate(&mut rng);
         assert_ne!(a, b);
         assert_eq!(a.as_str().len(), 16 + 4 + 1);
-        assert!(a
-            .as_str()
-            .chars()
-            .all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
+        assert!(a.as_str().chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
         assert!(!a.as_str().contains(['I', 'L', 'O', 'U']));
     }
 
@@ -119,10 +109,7 @@ mod tests {
         let typed = n.as_str().replace('-', "").to_lowercase();
         assert_eq!(typed.parse::<ReceiptNumber>().unwrap(), n);
         let zero = ReceiptNumber::from_value(0);
-        assert_eq!(
-            "oooo oooo oooo oooo 0".parse::<ReceiptNumber>().unwrap(),
-            zero
-        );
+        assert_eq!("oooo oooo oooo oooo 0".parse::<ReceiptNumber>().unwrap(), zero);
     }
 
     #[test]
@@ -144,9 +131,7 @@ mod tests {
                 let swapped: String = chars.iter().collect();
                 let back = swapped.parse::<ReceiptNumber>();
                 // Differences of exactly the modulus are the only blind spot.
-                let d = (decode_char(chars[1]).unwrap() as i32
-                    - decode_char(chars[2]).unwrap() as i32)
-                    .abs();
+                let d = (decode_char(chars[1]).unwrap() as i32 - decode_char(chars[2]).unwrap() as i32).abs();
                 if d != 29 {
                     assert!(back.is_err(), "{swapped} passed");
                 }
@@ -156,13 +141,7 @@ mod tests {
 
     #[test]
     fn refuses_wrong_lengths_and_characters() {
-        assert_eq!(
-            "ABC".parse::<ReceiptNumber>(),
-            Err(ReceiptNumberError::Length)
-        );
-        assert!(matches!(
-            "UUUU-UUUU-UUUU-UUUU-U".parse::<ReceiptNumber>(),
-            Err(ReceiptNumberError::Character('U'))
-        ));
+        assert_eq!("ABC".parse::<ReceiptNumber>(), Err(ReceiptNumberError::Length));
+        assert!(matches!("UUUU-UUUU-UUUU-UUUU-U".parse::<ReceiptNumber>(), Err(ReceiptNumberError::Character('U'))));
     }
 }

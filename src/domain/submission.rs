@@ -63,10 +63,7 @@ impl FieldPath {
 
     pub fn opinion_index(self) -> Option<usize> {
         match self {
-            FieldPath::Draft(i)
-            | FieldPath::Location(i)
-            | FieldPath::Body(i)
-            | FieldPath::Reason(i) => Some(i),
+            FieldPath::Draft(i) | FieldPath::Location(i) | FieldPath::Body(i) | FieldPath::Reason(i) => Some(i),
             _ => None,
         }
     }
@@ -184,6 +181,7 @@ impl ValidSubmission {
 struct Checker<'a> {
     errors: Vec<FieldError>,
     consultation: &'a Consultation,
+    enforce_required: bool,
 }
 
 impl Checker<'_> {
@@ -192,20 +190,11 @@ impl Checker<'_> {
     }
 
     /// Normalizes one text field and checks it; empty optional fields become `None`.
-    fn text(
-        &mut self,
-        field: FieldPath,
-        raw: &str,
-        max: usize,
-        required: bool,
-        multiline: bool,
-    ) -> Option<String> {
+    fn text(&mut self, field: FieldPath, raw: &str, max: usize, required: bool, multiline: bool) -> Option<String> {
         let normalized = normalize(raw);
         let text = if multiline {
             // Keep inner spacing exactly; drop only blank lines around the text.
-            normalized
-                .trim_matches(|c: char| c == '\n' || c == ' ' || c == '\u{3000}')
-                .to_string()
+            normalized.trim_matches(|c: char| c == '\n' || c == ' ' || c == '\u{3000}').to_string()
         } else {
             normalized.trim().to_string()
         };
@@ -225,48 +214,43 @@ impl Checker<'_> {
         Some(text)
     }
 
-    fn submitter_text(
-        &mut self,
-        field: SubmitterField,
-        raw: &str,
-        max: usize,
-        multiline: bool,
-    ) -> Option<String> {
-        let required = self.consultation.rules.requires(field);
+    fn submitter_text(&mut self, field: SubmitterField, raw: &str, max: usize, multiline: bool) -> Option<String> {
+        let required = self.enforce_required && self.consultation.rules.requires(field);
         self.text(FieldPath::Submitter(field), raw, max, required, multiline)
     }
 }
 
 impl SubmissionInput {
+    /// Checks a submission sent online against every rule of the consultation.
     pub fn parse(self, consultation: &Consultation) -> Result<ValidSubmission, Vec<FieldError>> {
+        self.parse_with(consultation, true)
+    }
+
+    /// Checks a submission staff typed from a letter, fax or email: the same limits, but no
+    /// submitter field is required, since staff can only type what the sender gave.
+    pub fn parse_transcribed(self, consultation: &Consultation) -> Result<ValidSubmission, Vec<FieldError>> {
+        self.parse_with(consultation, false)
+    }
+
+    fn parse_with(
+        self,
+        consultation: &Consultation,
+        enforce_required: bool,
+    ) -> Result<ValidSubmission, Vec<FieldError>> {
         let limits = &consultation.rules.limits;
-        let mut c = Checker {
-            errors: Vec::new(),
-            consultation,
-        };
+        let mut c = Checker { errors: Vec::new(), consultation, enforce_required };
         let name = c.submitter_text(SubmitterField::Name, &self.name, limits.name, false);
-        let organization = c.submitter_text(
-            SubmitterField::Organization,
-            &self.organization,
-            limits.organization,
-            false,
-        );
+        let organization =
+            c.submitter_text(SubmitterField::Organization, &self.organization, limits.organization, false);
         let email = c.submitter_text(SubmitterField::Email, &self.email, limits.email, false);
         if let Some(address) = &email {
-            let already_failed = c
-                .errors
-                .iter()
-                .any(|e| e.field == FieldPath::Submitter(SubmitterField::Email));
+            let already_failed = c.errors.iter().any(|e| e.field == FieldPath::Submitter(SubmitterField::Email));
             if !already_failed && !looks_like_email(address) {
                 c.fail(FieldPath::Submitter(SubmitterField::Email), Problem::Email);
             }
         }
-        let postal_address = c.submitter_text(
-            SubmitterField::PostalAddress,
-            &self.postal_address,
-            limits.postal_address,
-            true,
-        );
+        let postal_address =
+            c.submitter_text(SubmitterField::PostalAddress, &self.postal_address, limits.postal_address, true);
         let phone = c.submitter_text(SubmitterField::Phone, &self.phone, limits.phone, false);
 
         // A form may send untouched opinion blocks (spare rows); they are not opinions.
@@ -274,21 +258,12 @@ impl SubmissionInput {
             .opinions
             .into_iter()
             .enumerate()
-            .filter(|(_, o)| {
-                ![&o.draft, &o.location, &o.body, &o.reason]
-                    .iter()
-                    .all(|f| f.trim().is_empty())
-            })
+            .filter(|(_, o)| ![&o.draft, &o.location, &o.body, &o.reason].iter().all(|f| f.trim().is_empty()))
             .collect();
         if filled.is_empty() {
             c.fail(FieldPath::Opinions, Problem::NoOpinions);
         } else if filled.len() > consultation.rules.max_opinions {
-            c.fail(
-                FieldPath::Opinions,
-                Problem::TooManyOpinions {
-                    max: consultation.rules.max_opinions,
-                },
-            );
+            c.fail(FieldPath::Opinions, Problem::TooManyOpinions { max: consultation.rules.max_opinions });
         }
         let mut opinions = Vec::with_capacity(filled.len());
         for (i, o) in filled {
@@ -301,21 +276,10 @@ impl SubmissionInput {
                 c.fail(FieldPath::Draft(i), Problem::UnknownDraft);
                 None
             };
-            let location = c.text(
-                FieldPath::Location(i),
-                &o.location,
-                limits.location,
-                false,
-                false,
-            );
+            let location = c.text(FieldPath::Location(i), &o.location, limits.location, false, false);
             let body = c.text(FieldPath::Body(i), &o.body, limits.body, true, true);
             let reason = c.text(FieldPath::Reason(i), &o.reason, limits.reason, false, true);
-            opinions.push(ValidOpinion {
-                draft,
-                location,
-                body: body.unwrap_or_default(),
-                reason,
-            });
+            opinions.push(ValidOpinion { draft, location, body: body.unwrap_or_default(), reason });
         }
         if !c.errors.is_empty() {
             return Err(c.errors);
@@ -359,19 +323,11 @@ title = {{ en = "Basic rules" }}
     }
 
     fn opinion(draft: &str, body: &str) -> OpinionInput {
-        OpinionInput {
-            draft: draft.into(),
-            body: body.into(),
-            ..Default::default()
-        }
+        OpinionInput { draft: draft.into(), body: body.into(), ..Default::default() }
     }
 
     fn problems(result: Result<ValidSubmission, Vec<FieldError>>) -> Vec<(String, Problem)> {
-        result
-            .unwrap_err()
-            .into_iter()
-            .map(|e| (e.field.api_path(), e.problem))
-            .collect()
+        result.unwrap_err().into_iter().map(|e| (e.field.api_path(), e.problem)).collect()
     }
 
     #[test]
@@ -388,36 +344,21 @@ title = {{ en = "Basic rules" }}
 
     #[test]
     fn requires_the_fields_the_consultation_requires() {
-        let input = SubmissionInput {
-            opinions: vec![opinion("", "x")],
-            ..Default::default()
-        };
+        let input = SubmissionInput { opinions: vec![opinion("", "x")], ..Default::default() };
         let got = problems(input.parse(&consultation(r#"required = ["name", "email"]"#)));
         assert_eq!(
             got,
-            vec![
-                ("submitter.name".to_string(), Problem::Required),
-                ("submitter.email".to_string(), Problem::Required)
-            ]
+            vec![("submitter.name".to_string(), Problem::Required), ("submitter.email".to_string(), Problem::Required)]
         );
     }
 
     #[test]
     fn counts_limits_in_characters_not_bytes() {
         let c = consultation("max_chars = { body = 5 }");
-        let ok = SubmissionInput {
-            opinions: vec![opinion("", "意見です。")],
-            ..Default::default()
-        };
+        let ok = SubmissionInput { opinions: vec![opinion("", "意見です。")], ..Default::default() };
         assert!(ok.parse(&c).is_ok());
-        let long = SubmissionInput {
-            opinions: vec![opinion("", "意見です。。")],
-            ..Default::default()
-        };
-        assert_eq!(
-            problems(long.parse(&c)),
-            vec![("opinions[0].body".to_string(), Problem::TooLong { max: 5 })]
-        );
+        let long = SubmissionInput { opinions: vec![opinion("", "意見です。。")], ..Default::default() };
+        assert_eq!(problems(long.parse(&c)), vec![("opinions[0].body".to_string(), Problem::TooLong { max: 5 })]);
     }
 
     #[test]
@@ -438,46 +379,29 @@ title = {{ en = "Basic rules" }}
     #[test]
     fn needs_between_one_and_the_maximum_of_opinions() {
         let c = consultation("max_opinions = 2");
-        let none = SubmissionInput {
-            opinions: vec![opinion("", "   "), OpinionInput::default()],
-            ..Default::default()
-        };
-        assert_eq!(
-            problems(none.parse(&c)),
-            vec![("opinions".to_string(), Problem::NoOpinions)]
-        );
+        let none =
+            SubmissionInput { opinions: vec![opinion("", "   "), OpinionInput::default()], ..Default::default() };
+        assert_eq!(problems(none.parse(&c)), vec![("opinions".to_string(), Problem::NoOpinions)]);
         let three = SubmissionInput {
             opinions: vec![opinion("", "a"), opinion("", "b"), opinion("", "c")],
             ..Default::default()
         };
-        assert_eq!(
-            problems(three.parse(&c)),
-            vec![("opinions".to_string(), Problem::TooManyOpinions { max: 2 })]
-        );
+        assert_eq!(problems(three.parse(&c)), vec![("opinions".to_string(), Problem::TooManyOpinions { max: 2 })]);
     }
 
     #[test]
     fn an_opinion_with_only_a_location_still_needs_a_body() {
         let input = SubmissionInput {
-            opinions: vec![OpinionInput {
-                location: "3.2.1".into(),
-                ..Default::default()
-            }],
+            opinions: vec![OpinionInput { location: "3.2.1".into(), ..Default::default() }],
             ..Default::default()
         };
-        assert_eq!(
-            problems(input.parse(&consultation(""))),
-            vec![("opinions[0].body".to_string(), Problem::Required)]
-        );
+        assert_eq!(problems(input.parse(&consultation(""))), vec![("opinions[0].body".to_string(), Problem::Required)]);
     }
 
     #[test]
     fn debug_output_hides_personal_data() {
-        let input = SubmissionInput {
-            name: "Canary Name".into(),
-            opinions: vec![opinion("", "x")],
-            ..Default::default()
-        };
+        let input =
+            SubmissionInput { name: "Canary Name".into(), opinions: vec![opinion("", "x")], ..Default::default() };
         let valid = input.parse(&consultation("")).unwrap();
         assert!(!format!("{valid:?}").contains("Canary"));
     }

@@ -3,10 +3,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Normalizes to NFC and turns CR LF / CR into LF (browsers send CR LF from a textarea).
 pub fn normalize(raw: &str) -> String {
-    raw.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .nfc()
-        .collect()
+    raw.replace("\r\n", "\n").replace('\r', "\n").nfc().collect()
 }
 
 /// Control characters other than newline and tab have no place in an opinion.
@@ -31,10 +28,7 @@ pub fn looks_like_email(text: &str) -> bool {
         s.chars().all(|c| {
             !c.is_whitespace()
                 && !c.is_control()
-                && !matches!(
-                    c,
-                    '<' | '>' | '"' | ',' | ';' | '@' | '(' | ')' | '[' | ']' | '\\'
-                )
+                && !matches!(c, '<' | '>' | '"' | ',' | ';' | '@' | '(' | ')' | '[' | ']' | '\\')
         })
     };
     !local.is_empty()

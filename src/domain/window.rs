@@ -108,14 +108,8 @@ title = { en = "ISMAP" }
     fn opens_exactly_at_opens_at() {
         let c = seed();
         let opens = utc(2020, 3, 27, 6, 0, 0);
-        assert_eq!(
-            c.admit_online(opens - Duration::seconds(1)),
-            Err(WindowRefusal::NotOpen)
-        );
-        assert_eq!(
-            c.admit_online(opens - Duration::nanoseconds(1)),
-            Err(WindowRefusal::NotOpen)
-        );
+        assert_eq!(c.admit_online(opens - Duration::seconds(1)), Err(WindowRefusal::NotOpen));
+        assert_eq!(c.admit_online(opens - Duration::nanoseconds(1)), Err(WindowRefusal::NotOpen));
         assert_eq!(c.admit_online(opens), Ok(()));
         assert_eq!(c.admit_online(opens + Duration::seconds(1)), Ok(()));
     }
@@ -128,19 +122,14 @@ title = { en = "ISMAP" }
         assert_eq!(c.admit_online(closes - Duration::seconds(1)), Ok(()));
         assert_eq!(c.admit_online(closes - Duration::nanoseconds(1)), Ok(()));
         assert_eq!(c.admit_online(closes), Err(WindowRefusal::Closed));
-        assert_eq!(
-            c.admit_online(closes + Duration::seconds(1)),
-            Err(WindowRefusal::Closed)
-        );
+        assert_eq!(c.admit_online(closes + Duration::seconds(1)), Err(WindowRefusal::Closed));
     }
 
     #[test]
     fn the_same_instant_is_judged_the_same_from_any_server_zone() {
         let c = seed();
-        let in_new_york = chrono_tz::America::New_York
-            .with_ymd_and_hms(2020, 4, 26, 10, 59, 59)
-            .unwrap()
-            .with_timezone(&Utc);
+        let in_new_york =
+            chrono_tz::America::New_York.with_ymd_and_hms(2020, 4, 26, 10, 59, 59).unwrap().with_timezone(&Utc);
         assert_eq!(c.admit_online(in_new_york), Ok(()));
         let in_new_york = in_new_york + Duration::seconds(1);
         assert_eq!(c.admit_online(in_new_york), Err(WindowRefusal::Closed));
@@ -164,19 +153,13 @@ title = { en = "ISMAP" }
     fn postal_deadline_defaults_to_the_last_local_day_of_the_window() {
         let mut c = seed();
         c.postal_arrival_deadline = None;
-        assert_eq!(
-            c.postal_deadline(),
-            NaiveDate::from_ymd_opt(2020, 4, 26).unwrap()
-        );
+        assert_eq!(c.postal_deadline(), NaiveDate::from_ymd_opt(2020, 4, 26).unwrap());
     }
 
     #[test]
     fn status_follows_the_window() {
         let c = seed();
-        assert_eq!(
-            c.status_at(utc(2020, 1, 1, 0, 0, 0)),
-            WindowStatus::Upcoming
-        );
+        assert_eq!(c.status_at(utc(2020, 1, 1, 0, 0, 0)), WindowStatus::Upcoming);
         assert_eq!(c.status_at(utc(2020, 4, 1, 0, 0, 0)), WindowStatus::Open);
         assert_eq!(c.status_at(utc(2021, 1, 1, 0, 0, 0)), WindowStatus::Closed);
     }

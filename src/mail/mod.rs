@@ -16,10 +16,7 @@ impl Mailer {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
         match settings.transport {
             MailTransport::Smtp => {
-                let url = settings
-                    .smtp_url
-                    .as_deref()
-                    .ok_or("mail.smtp_url is required for smtp")?;
+                let url = settings.smtp_url.as_deref().ok_or("mail.smtp_url is required for smtp")?;
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| format!("mail.smtp_url: {e}"))?
                     .timeout(Some(Duration::from_secs(20)))
@@ -40,11 +37,7 @@ impl Mailer {
             Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Mailer::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Mailer::Log => {
-                let id = message
-                    .headers()
-                    .get_raw("Message-ID")
-                    .unwrap_or_default()
-                    .to_string();
+                let id = message.headers().get_raw("Message-ID").unwrap_or_default().to_string();
                 tracing::info!(message_id = %id, "email (log transport)");
                 Ok(())
             }

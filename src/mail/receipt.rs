@@ -36,11 +36,7 @@ struct ReceiptHtml<'a> {
     opinions: &'a [OpinionView],
 }
 
-pub fn opinion_views(
-    consultation: &Consultation,
-    submission: &StoredSubmission,
-    locale: Locale,
-) -> Vec<OpinionView> {
+pub fn opinion_views(consultation: &Consultation, submission: &StoredSubmission, locale: Locale) -> Vec<OpinionView> {
     let t = Tr::new(locale);
     submission
         .opinions
@@ -87,11 +83,7 @@ impl ReceiptEmail<'_> {
         let t = Tr::new(locale);
         let title = self.consultation.title.get(locale);
         let receipt_number = self.submission.receipt_number.as_str();
-        let received_at = i18n::datetime(
-            locale,
-            self.submission.received_at,
-            self.consultation.time_zone,
-        );
+        let received_at = i18n::datetime(locale, self.submission.received_at, self.consultation.time_zone);
         let receipt_url = format!(
             "{}/c/{}/receipt/{}?lang={}",
             self.public_base_url.trim_end_matches('/'),
@@ -110,26 +102,14 @@ impl ReceiptEmail<'_> {
         }
         .render()
         .map_err(|e| e.to_string())?;
-        let html = ReceiptHtml {
-            t,
-            title,
-            receipt_number,
-            received_at,
-            receipt_url: &receipt_url,
-            opinions: &opinions,
-        }
-        .render()
-        .map_err(|e| e.to_string())?;
+        let html =
+            ReceiptHtml { t, title, receipt_number, received_at, receipt_url: &receipt_url, opinions: &opinions }
+                .render()
+                .map_err(|e| e.to_string())?;
         // The address was checked when it was submitted; lettre checks it again here, and its
         // header encoding keeps user text out of the header structure.
-        let to: Mailbox = self
-            .to
-            .parse()
-            .map_err(|e| format!("recipient address refused: {e}"))?;
-        let from: Mailbox = self
-            .from
-            .parse()
-            .map_err(|e| format!("mail.from refused: {e}"))?;
+        let to: Mailbox = self.to.parse().map_err(|e| format!("recipient address refused: {e}"))?;
+        let from: Mailbox = self.from.parse().map_err(|e| format!("mail.from refused: {e}"))?;
         let subject = t.t("email_subject").replace("{receipt}", receipt_number);
         Message::builder()
             .from(from)
@@ -138,16 +118,8 @@ impl ReceiptEmail<'_> {
             .message_id(Some(self.message_id.to_string()))
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(text),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(html),
-                    ),
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text))
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
             )
             .map_err(|e| e.to_string())
     }

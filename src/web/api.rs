@@ -63,22 +63,11 @@ struct ConsultationDetail {
     required_submitter_fields: Vec<&'static str>,
 }
 
-pub async fn detail(
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let stored = state
-        .consultation(&slug)
-        .await
-        .api()?
-        .ok_or(AppError::json(ErrorKind::NotFound))?;
+pub async fn detail(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
     let c = &stored.consultation;
-    let mut required: Vec<&'static str> = c
-        .rules
-        .required
-        .iter()
-        .map(|f| crate::domain::submission::submitter_key(*f))
-        .collect();
+    let mut required: Vec<&'static str> =
+        c.rules.required.iter().map(|f| crate::domain::submission::submitter_key(*f)).collect();
     required.sort_unstable();
     let detail = ConsultationDetail {
         item: item(c, state.clock.now()),
@@ -168,32 +157,20 @@ pub async fn submit(
     let received_at = state.clock.now();
     if let Err(wait) = state.limiter.check(req.peer_addr().map(|a| a.ip())) {
         state.metrics.refused_rate_limited.inc();
-        return Err(AppError::json(ErrorKind::RateLimited {
-            retry_after_secs: wait,
-        }));
+        return Err(AppError::json(ErrorKind::RateLimited { retry_after_secs: wait }));
     }
     if !content_type_is(&req, "application/json") {
         return Err(AppError::json(ErrorKind::UnsupportedMediaType));
     }
-    let body = read_body(&req, payload, state.settings.max_request_bytes)
-        .await
-        .api()?;
-    let stored = state
-        .consultation(&slug)
-        .await
-        .api()?
-        .ok_or(AppError::json(ErrorKind::NotFound))?;
+    let body = read_body(&req, payload, state.settings.max_request_bytes).await.api()?;
+    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
     let c = &stored.consultation;
     if let Err(refusal) = c.admit_online(received_at) {
         match refusal {
             crate::domain::WindowRefusal::Closed => state.metrics.refused_closed.inc(),
             crate::domain::WindowRefusal::NotOpen => state.metrics.refused_not_open.inc(),
         }
-        return Err(AppError::json(ErrorKind::Window {
-            refusal,
-            opens_at: c.opens_at,
-            closes_at: c.closes_at,
-        }));
+        return Err(AppError::json(ErrorKind::Window { refusal, opens_at: c.opens_at, closes_at: c.closes_at }));
     }
     let parsed: ApiSubmission = serde_json::from_slice(&body).map_err(|e| {
         // Say where the body went wrong, without echoing its content back.
@@ -215,27 +192,13 @@ pub async fn submit(
         .filter(|k| !k.is_empty() && k.len() <= 100)
         .map(|k| format!("api:{k}"));
     let now = state.clock.now();
-    let accepted = intake::accept(
-        &state.db,
-        stored.clone(),
-        valid,
-        Channel::Api,
-        received_at,
-        key,
-        now,
-    )
-    .await
-    .api()?;
+    let accepted = intake::accept(&state.db, stored.clone(), valid, Channel::Api, received_at, key, now).await.api()?;
     if accepted.new {
         state.metrics.accepted_api.inc();
         state.wake_worker.notify_one();
         tracing::info!(consultation = %c.slug, receipt = %accepted.receipt_number, "api submission accepted");
     }
-    let status = if accepted.new {
-        actix_web::http::StatusCode::CREATED
-    } else {
-        actix_web::http::StatusCode::OK
-    };
+    let status = if accepted.new { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
     Ok(HttpResponse::build(status).json(serde_json::json!({
         "receipt_number": accepted.receipt_number,
         "received_at": rfc3339(received_at),

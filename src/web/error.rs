@@ -26,6 +26,11 @@ pub enum ErrorKind {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// A staff page asked for without a live session: go to sign-in, then come back.
+    SignInRequired {
+        next: String,
+    },
+    Forbidden,
     Unavailable(String),
     Internal(String),
 }
@@ -44,16 +49,10 @@ pub struct AppError {
 
 impl AppError {
     pub fn html(locale: Locale, kind: ErrorKind) -> Self {
-        Self {
-            kind,
-            surface: Surface::Html(locale),
-        }
+        Self { kind, surface: Surface::Html(locale) }
     }
     pub fn json(kind: ErrorKind) -> Self {
-        Self {
-            kind,
-            surface: Surface::Json,
-        }
+        Self { kind, surface: Surface::Json }
     }
 }
 
@@ -134,6 +133,8 @@ impl ErrorKind {
             ErrorKind::Invalid(_) => "invalid",
             ErrorKind::Window { refusal, .. } => refusal.code(),
             ErrorKind::RateLimited { .. } => "rate_limited",
+            ErrorKind::SignInRequired { .. } => "sign_in_required",
+            ErrorKind::Forbidden => "forbidden",
             ErrorKind::Unavailable(_) => "unavailable",
             ErrorKind::Internal(_) => "internal",
         }
@@ -147,15 +148,11 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => t.t("error_too_large").into(),
             ErrorKind::UnsupportedMediaType => "Send the body as application/json.".into(),
             ErrorKind::Invalid(_) => t.t("error_summary_heading").into(),
-            ErrorKind::Window {
-                refusal: WindowRefusal::NotOpen,
-                ..
-            } => t.t("not_open_yet").into(),
-            ErrorKind::Window {
-                refusal: WindowRefusal::Closed,
-                ..
-            } => t.t("closed_now").into(),
+            ErrorKind::Window { refusal: WindowRefusal::NotOpen, .. } => t.t("not_open_yet").into(),
+            ErrorKind::Window { refusal: WindowRefusal::Closed, .. } => t.t("closed_now").into(),
             ErrorKind::RateLimited { .. } => t.t("error_rate_limited").into(),
+            ErrorKind::SignInRequired { .. } => t.t("sign_in_heading").into(),
+            ErrorKind::Forbidden => t.t("forbidden").into(),
             ErrorKind::Unavailable(_) => t.t("refused_busy").into(),
             ErrorKind::Internal(_) => t.t("error_generic").into(),
         }
@@ -172,6 +169,8 @@ impl ResponseError for AppError {
             ErrorKind::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Window { .. } => StatusCode::FORBIDDEN,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -192,6 +191,10 @@ impl ResponseError for AppError {
             ErrorKind::Unavailable(_) => {
                 builder.insert_header(("Retry-After", "5"));
             }
+            ErrorKind::SignInRequired { next } => {
+                let target = format!("/staff/sign-in?next={}", percent_encode(next));
+                return builder.insert_header(("Location", target)).finish();
+            }
             _ => {}
         }
         match self.surface {
@@ -200,19 +203,14 @@ impl ResponseError for AppError {
                 let fields = match &self.kind {
                     ErrorKind::Invalid(errors) => errors
                         .iter()
-                        .map(|e| FieldMessage {
-                            field: e.field.api_path(),
-                            message: i18n::field_message(locale, e),
-                        })
+                        .map(|e| FieldMessage { field: e.field.api_path(), message: i18n::field_message(locale, e) })
                         .collect(),
                     _ => Vec::new(),
                 };
                 let (opens_at, closes_at) = match &self.kind {
-                    ErrorKind::Window {
-                        opens_at,
-                        closes_at,
-                        ..
-                    } => (Some(rfc3339(*opens_at)), Some(rfc3339(*closes_at))),
+                    ErrorKind::Window { opens_at, closes_at, .. } => {
+                        (Some(rfc3339(*opens_at)), Some(rfc3339(*closes_at)))
+                    }
                     _ => (None, None),
                 };
                 builder.json(ErrorBody {
@@ -241,11 +239,19 @@ impl ResponseError for AppError {
                 };
                 match render(&page) {
                     Ok(body) => builder.content_type("text/html; charset=utf-8").body(body),
-                    Err(_) => builder
-                        .content_type("text/plain; charset=utf-8")
-                        .body(self.kind.message(locale)),
+                    Err(_) => builder.content_type("text/plain; charset=utf-8").body(self.kind.message(locale)),
                 }
             }
         }
     }
+}
+
+/// Enough percent-encoding for a local path in a query string.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

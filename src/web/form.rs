@@ -9,9 +9,7 @@ use super::{remember_locale, request_locale, AppState};
 use crate::db::consultations::StoredConsultation;
 use crate::domain::consultation::SubmitterField;
 use crate::domain::submission::OpinionInput;
-use crate::domain::{
-    Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus,
-};
+use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus};
 use crate::i18n::{self, Tr};
 use crate::intake;
 use actix_web::cookie::{Cookie, SameSite};
@@ -37,10 +35,7 @@ pub struct FormValues {
 impl FormValues {
     fn from_pairs(pairs: &HashMap<String, String>, max_blocks: usize) -> Self {
         let get = |k: &str| pairs.get(k).cloned().unwrap_or_default();
-        let count = get("opinion_count")
-            .parse::<usize>()
-            .unwrap_or(1)
-            .clamp(1, max_blocks);
+        let count = get("opinion_count").parse::<usize>().unwrap_or(1).clamp(1, max_blocks);
         let opinions = (0..count)
             .map(|i| OpinionInput {
                 draft: get(&format!("opinion-{i}-draft")),
@@ -55,9 +50,7 @@ impl FormValues {
             email: get("email"),
             postal_address: get("postal_address"),
             phone: get("phone"),
-            publish_organization: pairs
-                .get("publish_organization")
-                .is_some_and(|v| v == "yes"),
+            publish_organization: pairs.get("publish_organization").is_some_and(|v| v == "yes"),
             opinions,
         }
     }
@@ -172,18 +165,8 @@ struct RefusedPage {
     blocks: Vec<OpinionBlock>,
 }
 
-fn blocks(
-    c: &StoredConsultation,
-    v: &FormValues,
-    errors: &[FieldError],
-    locale: Locale,
-) -> Vec<OpinionBlock> {
-    let message = |path: FieldPath| {
-        errors
-            .iter()
-            .find(|e| e.field == path)
-            .map(|e| i18n::field_message(locale, e))
-    };
+fn blocks(c: &StoredConsultation, v: &FormValues, errors: &[FieldError], locale: Locale) -> Vec<OpinionBlock> {
+    let message = |path: FieldPath| errors.iter().find(|e| e.field == path).map(|e| i18n::field_message(locale, e));
     let t = Tr::new(locale);
     v.opinions
         .iter()
@@ -216,20 +199,12 @@ struct FormRequest<'a> {
 }
 
 impl FormRequest<'_> {
-    fn form_page(
-        &self,
-        v: FormValues,
-        errors: Vec<FieldError>,
-        notice: String,
-    ) -> Result<String, AppError> {
+    fn form_page(&self, v: FormValues, errors: Vec<FieldError>, notice: String) -> Result<String, AppError> {
         let c = &self.stored.consultation;
         let locale = self.locale;
         let now = self.state.clock.now();
         let sub = |f: SubmitterField| {
-            errors
-                .iter()
-                .find(|e| e.field == FieldPath::Submitter(f))
-                .map(|e| i18n::field_message(locale, e))
+            errors.iter().find(|e| e.field == FieldPath::Submitter(f)).map(|e| i18n::field_message(locale, e))
         };
         let e = SubmitterErrors {
             name: sub(SubmitterField::Name),
@@ -237,37 +212,23 @@ impl FormRequest<'_> {
             email: sub(SubmitterField::Email),
             postal_address: sub(SubmitterField::PostalAddress),
             phone: sub(SubmitterField::Phone),
-            opinions: errors
-                .iter()
-                .find(|e| e.field == FieldPath::Opinions)
-                .map(|e| i18n::field_message(locale, e)),
+            opinions: errors.iter().find(|e| e.field == FieldPath::Opinions).map(|e| i18n::field_message(locale, e)),
         };
         let rules = &c.rules;
         let s = summary(c, locale, now);
         let t = Tr::new(locale);
-        let input =
-            |field: SubmitterField, id, label, value: &str, input_type, autocomplete, hint| {
-                SubmitterInput {
-                    id,
-                    label: t.t(label),
-                    required: rules.requires(field),
-                    error: sub(field),
-                    value: value.to_string(),
-                    input_type,
-                    autocomplete,
-                    hint,
-                }
-            };
+        let input = |field: SubmitterField, id, label, value: &str, input_type, autocomplete, hint| SubmitterInput {
+            id,
+            label: t.t(label),
+            required: rules.requires(field),
+            error: sub(field),
+            value: value.to_string(),
+            input_type,
+            autocomplete,
+            hint,
+        };
         let submitter_inputs = vec![
-            input(
-                SubmitterField::Name,
-                "name",
-                "name_label",
-                &v.name,
-                "text",
-                "name",
-                "",
-            ),
+            input(SubmitterField::Name, "name", "name_label", &v.name, "text", "name", ""),
             input(
                 SubmitterField::Organization,
                 "organization",
@@ -277,24 +238,8 @@ impl FormRequest<'_> {
                 "organization",
                 "",
             ),
-            input(
-                SubmitterField::Email,
-                "email",
-                "email_label",
-                &v.email,
-                "email",
-                "email",
-                t.t("email_hint"),
-            ),
-            input(
-                SubmitterField::Phone,
-                "phone",
-                "phone_label_form",
-                &v.phone,
-                "tel",
-                "tel",
-                "",
-            ),
+            input(SubmitterField::Email, "email", "email_label", &v.email, "email", "email", t.t("email_hint")),
+            input(SubmitterField::Phone, "phone", "phone_label_form", &v.phone, "tel", "tel", ""),
         ];
         let page = FormPage {
             page: PageContext::new(
@@ -311,10 +256,7 @@ impl FormRequest<'_> {
             drafts: draft_items(c, locale),
             errors: errors
                 .iter()
-                .map(|e| ErrorLink {
-                    id: e.field.form_id(),
-                    message: i18n::field_message(locale, e),
-                })
+                .map(|e| ErrorLink { id: e.field.form_id(), message: i18n::field_message(locale, e) })
                 .collect(),
             e,
             submitter_inputs,
@@ -357,9 +299,7 @@ impl FormRequest<'_> {
 }
 
 fn html_with(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
 }
 
 fn form_cookie(state: &AppState, value: &str) -> Cookie<'static> {
@@ -378,39 +318,23 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let stored = state.consultation_page(&slug, locale).await?;
-    let cookie = req
-        .cookie(FORM_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 32);
+    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 32);
     let cookie_value = cookie.clone().unwrap_or_else(|| random_hex(16));
-    let form = FormRequest {
-        state: &state,
-        stored: &stored,
-        locale,
-        token: state.forms.issue(&cookie_value),
-    };
-    let v = FormValues {
-        opinions: vec![OpinionInput::default()],
-        ..Default::default()
-    };
+    let form = FormRequest { state: &state, stored: &stored, locale, token: state.forms.issue(&cookie_value) };
+    let v = FormValues { opinions: vec![OpinionInput::default()], ..Default::default() };
     let notice = window_notice(&stored, locale, state.clock.now());
     let mut response = html_with(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
     if cookie.is_none() {
         let _ = response.add_cookie(&form_cookie(&state, &cookie_value));
     }
-    response.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(actix_web::http::header::CACHE_CONTROL, actix_web::http::header::HeaderValue::from_static("no-store"));
     remember_locale(&req, &mut response);
     Ok(response)
 }
 
-fn window_notice(
-    stored: &StoredConsultation,
-    locale: Locale,
-    now: chrono::DateTime<chrono::Utc>,
-) -> String {
+fn window_notice(stored: &StoredConsultation, locale: Locale, now: chrono::DateTime<chrono::Utc>) -> String {
     let t = Tr::new(locale);
     match stored.consultation.status_at(now) {
         WindowStatus::Open => String::new(),
@@ -428,67 +352,39 @@ pub async fn post(
     // The instant that decides the window is taken first, before any slow work.
     let received_at = state.clock.now();
     let locale = request_locale(&req);
-    let body = read_body(&req, payload, state.settings.max_request_bytes)
-        .await
-        .page(locale)?;
-    let pairs: HashMap<String, String> =
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))?
-            .into_iter()
-            .collect();
+    let body = read_body(&req, payload, state.settings.max_request_bytes).await.page(locale)?;
+    let pairs: HashMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))?
+        .into_iter()
+        .collect();
     // The language the person chose on the form wins over headers.
-    let locale = pairs
-        .get("lang")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(locale);
+    let locale = pairs.get("lang").and_then(|l| l.parse().ok()).unwrap_or(locale);
     let stored = state.consultation_page(&slug, locale).await?;
     let c = &stored.consultation;
     let max_blocks = c.rules.max_opinions + 1;
     let mut v = FormValues::from_pairs(&pairs, max_blocks);
     let t = Tr::new(locale);
     let token = pairs.get("token").cloned().unwrap_or_default();
-    let cookie = req
-        .cookie(FORM_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     let nonce = state.forms.verify(&cookie, &token).map(str::to_string);
     let action = pairs.get("action").map(String::as_str).unwrap_or("confirm");
 
     let Some(nonce) = nonce else {
         // Not our form, or cookies are off: keep the text, give a fresh token, ask again.
         state.metrics.refused_token.inc();
-        let cookie_value = if cookie.len() == 32 {
-            cookie
-        } else {
-            random_hex(16)
-        };
-        let form = FormRequest {
-            state: &state,
-            stored: &stored,
-            locale,
-            token: state.forms.issue(&cookie_value),
-        };
-        let mut response = html_with(
-            StatusCode::FORBIDDEN,
-            form.form_page(v, Vec::new(), t.t("refused_token").to_string())?,
-        );
+        let cookie_value = if cookie.len() == 32 { cookie } else { random_hex(16) };
+        let form = FormRequest { state: &state, stored: &stored, locale, token: state.forms.issue(&cookie_value) };
+        let mut response =
+            html_with(StatusCode::FORBIDDEN, form.form_page(v, Vec::new(), t.t("refused_token").to_string())?);
         let _ = response.add_cookie(&form_cookie(&state, &cookie_value));
         return Ok(response);
     };
-    let form = FormRequest {
-        state: &state,
-        stored: &stored,
-        locale,
-        token,
-    };
+    let form = FormRequest { state: &state, stored: &stored, locale, token };
 
     if pairs.get(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
         // Filled only by robots; a person who somehow did still gets their text back.
         state.metrics.refused_invalid.inc();
-        return Ok(html_with(
-            StatusCode::BAD_REQUEST,
-            form.refused_page(v, t.t("error_bad_request").into())?,
-        ));
+        return Ok(html_with(StatusCode::BAD_REQUEST, form.refused_page(v, t.t("error_bad_request").into())?));
     }
 
     if let Err(refusal) = c.admit_online(received_at) {
@@ -502,10 +398,7 @@ pub async fn post(
                 t.t("refused_not_open")
             }
         };
-        return Ok(html_with(
-            StatusCode::FORBIDDEN,
-            form.refused_page(v, message.into())?,
-        ));
+        return Ok(html_with(StatusCode::FORBIDDEN, form.refused_page(v, message.into())?));
     }
 
     match action {
@@ -513,34 +406,21 @@ pub async fn post(
             if v.opinions.len() < c.rules.max_opinions {
                 v.opinions.push(OpinionInput::default());
             }
-            Ok(html_with(
-                StatusCode::OK,
-                form.form_page(v, Vec::new(), String::new())?,
-            ))
+            Ok(html_with(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?))
         }
-        "edit" => Ok(html_with(
-            StatusCode::OK,
-            form.form_page(v, Vec::new(), String::new())?,
-        )),
+        "edit" => Ok(html_with(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?)),
         "send" | "confirm" => {
             let valid = match v.input(locale).parse(c) {
                 Ok(valid) => valid,
                 Err(errors) => {
                     state.metrics.refused_invalid.inc();
-                    return Ok(html_with(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        form.form_page(v, errors, String::new())?,
-                    ));
+                    return Ok(html_with(StatusCode::UNPROCESSABLE_ENTITY, form.form_page(v, errors, String::new())?));
                 }
             };
             if action == "confirm" {
                 let s = summary(c, locale, received_at);
                 let page = ConfirmPage {
-                    page: PageContext::new(
-                        locale,
-                        t.t("confirm_heading").into(),
-                        format!("/c/{}/submit", c.slug),
-                    ),
+                    page: PageContext::new(locale, t.t("confirm_heading").into(), format!("/c/{}/submit", c.slug)),
                     s,
                     token: form.token.clone(),
                     blocks: blocks(&stored, &v, &[], locale),
@@ -550,63 +430,43 @@ pub async fn post(
             }
             if let Err(wait) = state.limiter.check(req.peer_addr().map(|a| a.ip())) {
                 state.metrics.refused_rate_limited.inc();
-                let mut response = html_with(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    form.refused_page(v, t.t("error_rate_limited").into())?,
-                );
-                response.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from(wait),
-                );
+                let mut response =
+                    html_with(StatusCode::TOO_MANY_REQUESTS, form.refused_page(v, t.t("error_rate_limited").into())?);
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(wait));
                 return Ok(response);
             }
             let has_email = valid.submitter().email().is_some();
             let now = state.clock.now();
             let stored_arc = stored.clone();
-            let accepted = match intake::accept(
-                &state.db,
-                stored_arc,
-                valid,
-                Channel::Web,
-                received_at,
-                Some(nonce),
-                now,
-            )
-            .await
-            {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    tracing::error!(error = %e, "could not store a web submission");
-                    let mut response = html_with(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        form.refused_page(v, t.t("refused_busy").into())?,
-                    );
-                    response.headers_mut().insert(
-                        actix_web::http::header::RETRY_AFTER,
-                        actix_web::http::header::HeaderValue::from_static("5"),
-                    );
-                    return Ok(response);
-                }
-            };
+            let accepted =
+                match intake::accept(&state.db, stored_arc, valid, Channel::Web, received_at, Some(nonce), now).await {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not store a web submission");
+                        let mut response = html_with(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            form.refused_page(v, t.t("refused_busy").into())?,
+                        );
+                        response.headers_mut().insert(
+                            actix_web::http::header::RETRY_AFTER,
+                            actix_web::http::header::HeaderValue::from_static("5"),
+                        );
+                        return Ok(response);
+                    }
+                };
             if accepted.new {
                 state.metrics.accepted_web.inc();
                 state.wake_worker.notify_one();
                 tracing::info!(consultation = %c.slug, receipt = %accepted.receipt_number, "web submission accepted");
             }
             let sent = if has_email { "&sent=email" } else { "" };
-            let location = format!(
-                "/c/{}/receipt/{}?lang={locale}{sent}",
-                c.slug, accepted.receipt_number
-            );
-            let mut response = HttpResponse::SeeOther()
-                .insert_header(("Location", location))
-                .finish();
+            let location = format!("/c/{}/receipt/{}?lang={locale}{sent}", c.slug, accepted.receipt_number);
+            let mut response = HttpResponse::SeeOther().insert_header(("Location", location)).finish();
             remember_locale(&req, &mut response);
             Ok(response)
         }
-        _ => Err(AppError::html(
-            locale,
-            ErrorKind::BadRequest("unknown action".into()),
-        )),
+        _ => Err(AppError::html(locale, ErrorKind::BadRequest("unknown action".into()))),
     }
 }

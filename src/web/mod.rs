@@ -6,6 +6,7 @@ pub mod ops;
 pub mod page;
 pub mod public;
 pub mod security;
+pub mod staff;
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -30,24 +31,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn consultation(
-        &self,
-        slug: &str,
-    ) -> Result<Option<Arc<StoredConsultation>>, crate::db::DbError> {
+    pub async fn consultation(&self, slug: &str) -> Result<Option<Arc<StoredConsultation>>, crate::db::DbError> {
         let slug = slug.to_string();
-        Ok(self
-            .db
-            .run(move |c| consultations::find(c, &slug))
-            .await?
-            .map(Arc::new))
+        Ok(self.db.run(move |c| consultations::find(c, &slug)).await?.map(Arc::new))
     }
 
     /// The consultation or a 404 in the reader's language.
-    pub async fn consultation_page(
-        &self,
-        slug: &str,
-        locale: Locale,
-    ) -> Result<Arc<StoredConsultation>, AppError> {
+    pub async fn consultation_page(&self, slug: &str, locale: Locale) -> Result<Arc<StoredConsultation>, AppError> {
         match self.consultation(slug).await {
             Ok(Some(c)) => Ok(c),
             Ok(None) => Err(AppError::html(locale, ErrorKind::NotFound)),
@@ -66,28 +56,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/c/{slug}", web::get().to(public::consultation))
         .route("/c/{slug}/submit", web::get().to(form::show))
         .route("/c/{slug}/submit", web::post().to(form::post))
-        .route(
-            "/c/{slug}/receipt/{receipt}",
-            web::get().to(public::receipt),
-        )
-        .route(
-            "/healthz",
-            web::route()
-                .method(actix_web::http::Method::GET)
-                .to(ops::healthz),
-        )
+        .route("/c/{slug}/receipt/{receipt}", web::get().to(public::receipt))
+        .route("/healthz", web::route().method(actix_web::http::Method::GET).to(ops::healthz))
         .route("/healthz", web::head().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/readyz", web::head().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
+        .configure(staff::routes)
         .service(
             web::scope("/api/v1")
                 .route("/consultations", web::get().to(api::list))
                 .route("/consultations/{slug}", web::get().to(api::detail))
-                .route(
-                    "/consultations/{slug}/submissions",
-                    web::post().to(api::submit),
-                )
+                .route("/consultations/{slug}/submissions", web::post().to(api::submit))
                 .default_service(web::to(api::not_found)),
         )
         .default_service(web::to(public::not_found));
@@ -103,11 +83,7 @@ pub fn request_locale(req: &HttpRequest) -> Locale {
             return l;
         }
     }
-    if let Some(accept) = req
-        .headers()
-        .get("accept-language")
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(accept) = req.headers().get("accept-language").and_then(|v| v.to_str().ok()) {
         for part in accept.split(',') {
             let tag = part.split(';').next().unwrap_or("").trim();
             let primary = tag.split('-').next().unwrap_or("");

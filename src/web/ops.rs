@@ -4,9 +4,7 @@ use crate::db::outbox;
 use actix_web::{web, HttpResponse};
 
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ok\n")
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok\n")
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
@@ -14,14 +12,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         .db
         .run(|c| {
             use diesel::connection::SimpleConnection;
-            c.batch_execute("SELECT 1")
-                .map_err(crate::db::DbError::from)
+            c.batch_execute("SELECT 1").map_err(crate::db::DbError::from)
         })
         .await;
     match check {
-        Ok(()) => HttpResponse::Ok()
-            .content_type("text/plain; charset=utf-8")
-            .body("ready\n"),
+        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
             HttpResponse::ServiceUnavailable()
@@ -34,7 +29,5 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pending = state.db.run(outbox::pending).await.ok();
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(pending))
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(state.metrics.render(pending))
 }

@@ -15,11 +15,7 @@ impl PageContext {
     /// `path` is the page's own path without a query; the switch keeps the reader there.
     pub fn new(locale: Locale, title: String, path: String) -> Self {
         let sep = if path.contains('?') { '&' } else { '?' };
-        Self {
-            t: Tr::new(locale),
-            title,
-            switch_url: format!("{path}{sep}lang={}", locale.other()),
-        }
+        Self { t: Tr::new(locale), title, switch_url: format!("{path}{sep}lang={}", locale.other()) }
     }
 
     pub fn other_lang(&self) -> &'static str {
@@ -32,7 +28,5 @@ pub fn render<T: Template>(template: &T) -> Result<String, askama::Error> {
 }
 
 pub fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
 }

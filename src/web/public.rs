@@ -27,11 +27,7 @@ pub fn summary(c: &Consultation, locale: Locale, now: DateTime<Utc>) -> Summary 
     Summary {
         slug: c.slug.clone(),
         title: c.title.get(locale).to_string(),
-        title_lang: if c.title.falls_back(locale) {
-            locale.other().as_str()
-        } else {
-            locale.as_str()
-        },
+        title_lang: if c.title.falls_back(locale) { locale.other().as_str() } else { locale.as_str() },
         status: status.as_str(),
         status_label: match status {
             WindowStatus::Upcoming => t.t("status_upcoming"),
@@ -69,22 +65,12 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         }
     }
     let t = Tr::new(locale);
-    let sections = [
-        ("section_open", open),
-        ("section_upcoming", upcoming),
-        ("section_closed", closed),
-    ]
-    .into_iter()
-    .filter(|(_, items)| !items.is_empty())
-    .map(|(key, items)| Section {
-        heading: t.t(key),
-        items,
-    })
-    .collect();
-    let page = HomePage {
-        page: PageContext::new(locale, t.t("home_heading").into(), "/".into()),
-        sections,
-    };
+    let sections = [("section_open", open), ("section_upcoming", upcoming), ("section_closed", closed)]
+        .into_iter()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(key, items)| Section { heading: t.t(key), items })
+        .collect();
+    let page = HomePage { page: PageContext::new(locale, t.t("home_heading").into(), "/".into()), sections };
     let mut response = html(render(&page).page(locale)?);
     remember_locale(&req, &mut response);
     Ok(response)
@@ -104,11 +90,7 @@ pub fn draft_items(c: &Consultation, locale: Locale) -> Vec<DraftItem> {
         .map(|d| DraftItem {
             code: d.code.clone(),
             title: d.title.get(locale).to_string(),
-            title_lang: if d.title.falls_back(locale) {
-                locale.other().as_str()
-            } else {
-                locale.as_str()
-            },
+            title_lang: if d.title.falls_back(locale) { locale.other().as_str() } else { locale.as_str() },
             url: d.url.clone().unwrap_or_default(),
             depth: c.draft_depth(d),
         })
@@ -153,11 +135,7 @@ pub async fn consultation(
     let page = ConsultationPage {
         page: PageContext::new(locale, s.title.clone(), format!("/c/{}", c.slug)),
         summary_html: notice_html(c.summary.get(locale)),
-        organizers: c
-            .organizers
-            .iter()
-            .map(|o| o.get(locale).to_string())
-            .collect(),
+        organizers: c.organizers.iter().map(|o| o.get(locale).to_string()).collect(),
         drafts: draft_items(c, locale),
         postal_deadline: i18n::date(locale, c.postal_deadline()),
         division: c.contact.division.get(locale).to_string(),
@@ -200,9 +178,7 @@ pub async fn receipt(
     let locale = request_locale(&req);
     let (slug, number) = path.into_inner();
     let stored = state.consultation_page(&slug, locale).await?;
-    let receipt: ReceiptNumber = number
-        .parse()
-        .map_err(|_| AppError::html(locale, ErrorKind::NotFound))?;
+    let receipt: ReceiptNumber = number.parse().map_err(|_| AppError::html(locale, ErrorKind::NotFound))?;
     let consultation_id = stored.id;
     let found = state
         .db
@@ -220,10 +196,7 @@ pub async fn receipt(
         s: summary(c, locale, state.clock.now()),
         received_at: i18n::datetime(locale, found.received_at, c.time_zone),
         opinions: opinion_views(c, &found, locale),
-        results_expected: c
-            .results_expected
-            .map(|d| i18n::date(locale, d))
-            .unwrap_or_default(),
+        results_expected: c.results_expected.map(|d| i18n::date(locale, d)).unwrap_or_default(),
         email_sent: query.sent.as_deref() == Some("email"),
         receipt_number: found.receipt_number,
     };

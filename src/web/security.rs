@@ -31,9 +31,7 @@ pub fn security_headers() -> DefaultHeaders {
 
 pub fn random_hex(bytes: usize) -> String {
     let mut rng = rand::rng();
-    (0..bytes)
-        .map(|_| format!("{:02x}", rng.random::<u8>()))
-        .collect()
+    (0..bytes).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
 }
 
 /// A form token is `nonce.mac`, the mac binding the nonce to the browser's form cookie. The
@@ -45,9 +43,7 @@ pub struct FormTokens {
 
 impl FormTokens {
     pub fn new(secret: &str) -> Self {
-        Self {
-            key: secret.as_bytes().to_vec(),
-        }
+        Self { key: secret.as_bytes().to_vec() }
     }
 
     fn mac(&self, cookie: &str, nonce: &str) -> Hmac<Sha256> {
@@ -61,13 +57,7 @@ impl FormTokens {
 
     pub fn issue(&self, cookie: &str) -> String {
         let nonce = random_hex(16);
-        let tag: String = self
-            .mac(cookie, &nonce)
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let tag: String = self.mac(cookie, &nonce).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
         format!("{nonce}.{tag}")
     }
 
@@ -78,10 +68,7 @@ impl FormTokens {
             return None;
         }
         let tag = decode_hex(tag)?;
-        self.mac(cookie, nonce)
-            .verify_slice(&tag)
-            .ok()
-            .map(|_| nonce)
+        self.mac(cookie, nonce).verify_slice(&tag).ok().map(|_| nonce)
     }
 }
 
@@ -89,10 +76,7 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// Submissions per client address per minute, in fixed one-minute windows.
@@ -103,10 +87,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute,
-            clients: Mutex::new(HashMap::new()),
-        }
+        Self { per_minute, clients: Mutex::new(HashMap::new()) }
     }
 
     /// `Err(seconds)` to wait when the client is over its limit.
@@ -139,11 +120,8 @@ pub async fn read_body(
     mut payload: web::Payload,
     limit: usize,
 ) -> Result<web::Bytes, ErrorKind> {
-    if let Some(len) = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
+    if let Some(len) =
+        req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
     {
         if len > limit {
             return Err(ErrorKind::PayloadTooLarge);
@@ -164,13 +142,7 @@ pub fn content_type_is(req: &actix_web::HttpRequest, expected: &str) -> bool {
     req.headers()
         .get("content-type")
         .and_then(|v: &HeaderValue| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case(expected)
-        })
+        .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(expected))
         .unwrap_or(false)
 }
 
@@ -184,9 +156,7 @@ mod tests {
         let token = tokens.issue("cookie-a");
         assert!(tokens.verify("cookie-a", &token).is_some());
         assert!(tokens.verify("cookie-b", &token).is_none());
-        assert!(FormTokens::new("other")
-            .verify("cookie-a", &token)
-            .is_none());
+        assert!(FormTokens::new("other").verify("cookie-a", &token).is_none());
         let mut forged = token.clone();
         forged.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
         assert!(tokens.verify("cookie-a", &forged).is_none());

@@ -26,10 +26,7 @@ pub struct Worker {
 /// Delay before attempt `attempts + 1`: initial × 2^attempts, capped.
 pub fn backoff(settings: &WorkerSettings, attempts: i32) -> Duration {
     let exp = attempts.clamp(0, 20) as u32;
-    let secs = settings
-        .initial_backoff_secs
-        .saturating_mul(1u64 << exp)
-        .min(settings.max_backoff_secs);
+    let secs = settings.initial_backoff_secs.saturating_mul(1u64 << exp).min(settings.max_backoff_secs);
     Duration::seconds(secs as i64)
 }
 
@@ -56,19 +53,14 @@ impl Worker {
     /// One pass over due jobs; returns how many it handled.
     pub async fn run_once(&self) -> Result<usize, DbError> {
         let now = self.clock.now();
-        let jobs = self
-            .db
-            .write(move |c| outbox::claim_due(c, now, Duration::seconds(LEASE_SECS), BATCH))
-            .await?;
+        let jobs = self.db.write(move |c| outbox::claim_due(c, now, Duration::seconds(LEASE_SECS), BATCH)).await?;
         let count = jobs.len();
         for job in jobs {
             let outcome = self.deliver(&job).await;
             let now = self.clock.now();
             match outcome {
                 Ok(id) => {
-                    self.db
-                        .write(move |c| outbox::mark_sent(c, job.id, &id, now))
-                        .await?;
+                    self.db.write(move |c| outbox::mark_sent(c, job.id, &id, now)).await?;
                     self.metrics.emails_sent.inc();
                     tracing::info!(job = job.id, "receipt email sent");
                 }
@@ -76,9 +68,7 @@ impl Worker {
                     let next = now + backoff(&self.settings.worker, job.attempts);
                     tracing::warn!(job = job.id, attempts = job.attempts + 1, %error, "email not sent; will retry");
                     self.metrics.email_failures.inc();
-                    self.db
-                        .write(move |c| outbox::reschedule(c, job.id, next, &error))
-                        .await?;
+                    self.db.write(move |c| outbox::reschedule(c, job.id, next, &error)).await?;
                 }
             }
         }
@@ -105,11 +95,7 @@ impl Worker {
         let Some((submission, Some(to), consultation)) = loaded else {
             return Err("submission or address no longer stored".into());
         };
-        let id = message_id(
-            job.id,
-            &submission.receipt_number,
-            &self.settings.public_base_url,
-        );
+        let id = message_id(job.id, &submission.receipt_number, &self.settings.public_base_url);
         let message = ReceiptEmail {
             consultation: &consultation,
             submission: &submission,
@@ -124,10 +110,7 @@ impl Worker {
     }
 }
 
-fn consultations_by_id(
-    c: &mut db::DbConnection,
-    id: i64,
-) -> Result<crate::domain::Consultation, DbError> {
+fn consultations_by_id(c: &mut db::DbConnection, id: i64) -> Result<crate::domain::Consultation, DbError> {
     use crate::db::schema::consultations as t;
     use diesel::prelude::*;
     let slug: String = t::table.find(id).select(t::slug).first(c)?;
@@ -142,11 +125,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        let s = WorkerSettings {
-            poll_interval_ms: 10,
-            initial_backoff_secs: 5,
-            max_backoff_secs: 60,
-        };
+        let s = WorkerSettings { poll_interval_ms: 10, initial_backoff_secs: 5, max_backoff_secs: 60 };
         assert_eq!(backoff(&s, 0), Duration::seconds(5));
         assert_eq!(backoff(&s, 1), Duration::seconds(10));
         assert_eq!(backoff(&s, 3), Duration::seconds(40));

@@ -1,6 +1,4 @@
-use crate::helpers::{
-    api_submission, seed_closes_at, seed_opens_at, spawn_app, spawn_app_with, Backend,
-};
+use crate::helpers::{api_submission, seed_closes_at, seed_opens_at, spawn_app, spawn_app_with, Backend};
 use crate::on_both_backends;
 use chrono::Duration;
 use serde_json::{json, Value};
@@ -10,29 +8,13 @@ const SUBMIT: &str = "/api/v1/consultations/ismap-2020/submissions";
 async fn lists_consultations_with_status(backend: Backend) {
     let app = spawn_app(backend).await;
     let body: Value = app.get("/api/v1/consultations").await.json().await.unwrap();
-    let seed = body["consultations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["slug"] == "ismap-2020")
-        .unwrap()
-        .clone();
+    let seed = body["consultations"].as_array().unwrap().iter().find(|c| c["slug"] == "ismap-2020").unwrap().clone();
     assert_eq!(seed["status"], "open");
     assert_eq!(seed["opens_at"], "2020-03-27T06:00:00Z");
     assert_eq!(seed["closes_at"], "2020-04-26T15:00:00Z");
     assert_eq!(seed["time_zone"], "Asia/Tokyo");
-    let detail: Value = app
-        .get("/api/v1/consultations/ismap-2020")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let codes: Vec<&str> = detail["drafts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let detail: Value = app.get("/api/v1/consultations/ismap-2020").await.json().await.unwrap();
+    let codes: Vec<&str> = detail["drafts"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(
         codes,
         [
@@ -63,22 +45,13 @@ async fn a_submission_is_stored_with_its_opinions(backend: Backend) {
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     let receipt = created["receipt_number"].as_str().unwrap();
-    assert!(
-        receipt.parse::<pubcom::domain::ReceiptNumber>().is_ok(),
-        "{receipt}"
-    );
+    assert!(receipt.parse::<pubcom::domain::ReceiptNumber>().is_ok(), "{receipt}");
     assert_eq!(created["received_at"], "2020-04-01T03:00:00Z");
     assert_eq!(app.count("submissions").await, 1);
     assert_eq!(app.count("opinions").await, 2);
-    assert_eq!(
-        app.count("outbox").await,
-        1,
-        "the receipt email job is written with the submission"
-    );
+    assert_eq!(app.count("outbox").await, 1, "the receipt email job is written with the submission");
 
-    let page = app
-        .get(&format!("/c/ismap-2020/receipt/{receipt}?lang=ja"))
-        .await;
+    let page = app.get(&format!("/c/ismap-2020/receipt/{receipt}?lang=ja")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("管理基準について"));
@@ -120,25 +93,13 @@ async fn invalid_fields_are_listed_one_by_one(backend: Backend) {
     assert_eq!(response.status(), 422);
     let err: Value = response.json().await.unwrap();
     assert_eq!(err["error"], "invalid");
-    let fields: Vec<&str> = err["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = err["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"submitter.email"), "{fields:?}");
     assert!(fields.contains(&"submitter.name"), "{fields:?}");
     assert!(fields.contains(&"opinions[0].draft"), "{fields:?}");
     assert!(fields.contains(&"opinions[0].body"), "{fields:?}");
     for f in err["fields"].as_array().unwrap() {
-        assert!(
-            !f["message"]
-                .as_str()
-                .unwrap()
-                .to_lowercase()
-                .contains("invalid"),
-            "say what to do: {f}"
-        );
+        assert!(!f["message"].as_str().unwrap().to_lowercase().contains("invalid"), "say what to do: {f}");
     }
     let none = app.post_json(SUBMIT, &json!({"opinions": []})).await;
     assert_eq!(none.status(), 422);
@@ -148,48 +109,21 @@ async fn invalid_fields_are_listed_one_by_one(backend: Backend) {
 async fn malformed_or_wrong_bodies_get_the_documented_errors(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.max_request_bytes = 64 * 1024).await;
     let url = format!("{}{SUBMIT}", app.url);
-    let malformed = app
-        .client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{\"opinions\": [")
-        .send()
-        .await
-        .unwrap();
+    let malformed =
+        app.client.post(&url).header("content-type", "application/json").body("{\"opinions\": [").send().await.unwrap();
     assert_eq!(malformed.status(), 400);
-    assert_eq!(
-        malformed.json::<Value>().await.unwrap()["error"],
-        "bad_request"
-    );
+    assert_eq!(malformed.json::<Value>().await.unwrap()["error"], "bad_request");
 
-    let form = app
-        .client
-        .post(&url)
-        .header("content-type", "text/plain")
-        .body("hello")
-        .send()
-        .await
-        .unwrap();
+    let form = app.client.post(&url).header("content-type", "text/plain").body("hello").send().await.unwrap();
     assert_eq!(form.status(), 415);
-    assert_eq!(
-        form.json::<Value>().await.unwrap()["error"],
-        "unsupported_media_type"
-    );
+    assert_eq!(form.json::<Value>().await.unwrap()["error"], "unsupported_media_type");
 
     let huge = api_submission("basic-rules", &"x".repeat(100 * 1024));
     let too_large = app.post_json(SUBMIT, &huge).await;
     assert_eq!(too_large.status(), 413);
-    assert_eq!(
-        too_large.json::<Value>().await.unwrap()["error"],
-        "payload_too_large"
-    );
+    assert_eq!(too_large.json::<Value>().await.unwrap()["error"], "payload_too_large");
 
-    let unknown = app
-        .post_json(
-            "/api/v1/consultations/nope/submissions",
-            &api_submission("x", "y"),
-        )
-        .await;
+    let unknown = app.post_json("/api/v1/consultations/nope/submissions", &api_submission("x", "y")).await;
     assert_eq!(unknown.status(), 404);
     assert_eq!(app.count("submissions").await, 0);
 }
@@ -201,16 +135,9 @@ async fn submissions_are_rate_limited_per_client(backend: Backend) {
     assert_eq!(app.post_json(SUBMIT, &body).await.status(), 201);
     let limited = app.post_json(SUBMIT, &body).await;
     assert_eq!(limited.status(), 429);
-    let wait: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
-    assert_eq!(
-        limited.json::<Value>().await.unwrap()["error"],
-        "rate_limited"
-    );
+    assert_eq!(limited.json::<Value>().await.unwrap()["error"], "rate_limited");
     assert_eq!(app.count("submissions").await, 2);
 }
 
@@ -218,25 +145,9 @@ async fn a_repeated_idempotency_key_returns_the_first_receipt(backend: Backend) 
     let app = spawn_app(backend).await;
     let url = format!("{}{SUBMIT}", app.url);
     let body = api_submission("basic-rules", "once");
-    let first: Value = app
-        .client
-        .post(&url)
-        .header("idempotency-key", "k-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let second = app
-        .client
-        .post(&url)
-        .header("idempotency-key", "k-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let first: Value =
+        app.client.post(&url).header("idempotency-key", "k-1").json(&body).send().await.unwrap().json().await.unwrap();
+    let second = app.client.post(&url).header("idempotency-key", "k-1").json(&body).send().await.unwrap();
     assert_eq!(second.status(), 200);
     let second: Value = second.json().await.unwrap();
     assert_eq!(first["receipt_number"], second["receipt_number"]);

@@ -23,11 +23,7 @@ mod tempdir {
 
 impl Browser {
     async fn start(app: &TestApp) -> Browser {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -56,13 +52,7 @@ impl Browser {
                 .connect(&format!("http://127.0.0.1:{port}"))
                 .await
             {
-                Ok(client) => {
-                    return Browser {
-                        client,
-                        driver,
-                        _profile: profile,
-                    }
-                }
+                Ok(client) => return Browser { client, driver, _profile: profile },
                 Err(e) => last_error = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -87,12 +77,7 @@ async fn fill(b: &Client, id: &str, text: &str) {
 /// Clicks a submit button and waits until the browser has replaced the page.
 async fn click(b: &Client, css: &str) {
     let old_page = b.find(Locator::Css("html")).await.unwrap();
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
     for _ in 0..200 {
         if old_page.attr("lang").await.is_err() {
             return;
@@ -103,12 +88,7 @@ async fn click(b: &Client, css: &str) {
 }
 
 async fn text_of(b: &Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    b.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 
 struct Words {
@@ -120,46 +100,19 @@ struct Words {
 }
 
 async fn journey(b: &Client, app: &TestApp, w: &Words) -> String {
-    b.goto(&format!("{}/c/ismap-2020/submit?lang={}", app.url, w.lang))
-        .await
-        .unwrap();
-    assert_eq!(
-        b.find(Locator::Css("html"))
-            .await
-            .unwrap()
-            .attr("lang")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some(w.lang)
-    );
-    b.find(Locator::Id("opinion-0-draft"))
-        .await
-        .unwrap()
-        .select_by_value("management-standards")
-        .await
-        .unwrap();
+    b.goto(&format!("{}/c/ismap-2020/submit?lang={}", app.url, w.lang)).await.unwrap();
+    assert_eq!(b.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref(), Some(w.lang));
+    b.find(Locator::Id("opinion-0-draft")).await.unwrap().select_by_value("management-standards").await.unwrap();
     fill(b, "opinion-0-location", "3.2.1").await;
     fill(b, "opinion-0-body", &format!("first opinion ({})", w.lang)).await;
     click(b, "button[value=add]").await;
 
     // The second block came from the server; the first kept its text.
     assert_eq!(
-        b.find(Locator::Id("opinion-0-body"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
+        b.find(Locator::Id("opinion-0-body")).await.unwrap().prop("value").await.unwrap().as_deref(),
         Some(format!("first opinion ({})", w.lang).as_str())
     );
-    b.find(Locator::Id("opinion-1-draft"))
-        .await
-        .unwrap()
-        .select_by_value("audit-guidelines")
-        .await
-        .unwrap();
+    b.find(Locator::Id("opinion-1-draft")).await.unwrap().select_by_value("audit-guidelines").await.unwrap();
     fill(b, "opinion-1-location", "p. 12").await;
     click(b, "button[value=confirm]").await;
 
@@ -167,12 +120,7 @@ async fn journey(b: &Client, app: &TestApp, w: &Words) -> String {
     assert_eq!(text_of(b, "#error-summary h2").await, w.error_heading);
     let link = text_of(b, "#error-summary a[href='#opinion-1-body']").await;
     assert!(link.contains(w.body_error), "{link}");
-    assert_eq!(
-        text_of(b, "#opinion-1-body-error")
-            .await
-            .trim_start_matches("⚠ "),
-        link
-    );
+    assert_eq!(text_of(b, "#opinion-1-body-error").await.trim_start_matches("⚠ "), link);
     fill(b, "opinion-1-body", &format!("second opinion ({})", w.lang)).await;
     click(b, "button[value=confirm]").await;
 
@@ -184,10 +132,7 @@ async fn journey(b: &Client, app: &TestApp, w: &Words) -> String {
 
     assert_eq!(text_of(b, "h1").await, w.receipt_heading);
     let receipt = text_of(b, "#receipt-number").await;
-    assert!(
-        receipt.parse::<pubcom::domain::ReceiptNumber>().is_ok(),
-        "{receipt}"
-    );
+    assert!(receipt.parse::<pubcom::domain::ReceiptNumber>().is_ok(), "{receipt}");
     assert!(b.current_url().await.unwrap().path().ends_with(&receipt));
     receipt
 }

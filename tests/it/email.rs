@@ -47,9 +47,7 @@ fn decode_words(s: &str) -> String {
     s.split("?=")
         .map(|part| match part.find("=?utf-8?b?") {
             Some(start) => {
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(&part[start + 10..])
-                    .unwrap_or_default();
+                let bytes = base64::engine::general_purpose::STANDARD.decode(&part[start + 10..]).unwrap_or_default();
                 format!("{}{}", &part[..start], String::from_utf8_lossy(&bytes))
             }
             None => part.to_string(),
@@ -69,11 +67,7 @@ async fn user_text_cannot_inject_headers(backend: Backend) {
         "submitter": {"name": "Eve\r\nBcc: victim@evil.test", "email": "eve@example.com\r\nBcc: victim@evil.test"},
         "opinions": [{"body": "x"}]
     });
-    assert_eq!(
-        app.post_json(SUBMIT, &injected).await.status(),
-        422,
-        "line breaks are refused at the edge"
-    );
+    assert_eq!(app.post_json(SUBMIT, &injected).await.status(), 422, "line breaks are refused at the edge");
     let clean_but_odd = json!({
         "submitter": {"name": "Eve Bcc: victim@evil.test", "email": "eve@example.com"},
         "locale": "en",
@@ -83,10 +77,7 @@ async fn user_text_cannot_inject_headers(backend: Backend) {
     let m = smtp.mailbox.wait_for(1, 20).await.remove(0);
     assert_eq!(m.rcpt_to, vec!["<eve@example.com>".to_string()]);
     assert!(!m.header_names().contains(&"bcc".to_string()));
-    assert_eq!(
-        m.header_names().iter().filter(|h| *h == "subject").count(),
-        1
-    );
+    assert_eq!(m.header_names().iter().filter(|h| *h == "subject").count(), 1);
 }
 
 async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
@@ -104,17 +95,8 @@ async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
     for i in 0..3 {
         let body = json!({"submitter": {"email": format!("p{i}@example.com")}, "opinions": [{"body": format!("opinion {i}")}]});
         let response = app.post_json(SUBMIT, &body).await;
-        assert_eq!(
-            response.status(),
-            201,
-            "submissions succeed while SMTP is down"
-        );
-        receipts.push(
-            response.json::<Value>().await.unwrap()["receipt_number"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        assert_eq!(response.status(), 201, "submissions succeed while SMTP is down");
+        receipts.push(response.json::<Value>().await.unwrap()["receipt_number"].as_str().unwrap().to_string());
     }
     // Let the worker try and fail.
     wait_until(|| async { failed_attempts(&app).await >= 3 }).await;
@@ -126,20 +108,10 @@ async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
     app.clock.advance(Duration::seconds(11));
     let messages = smtp.mailbox.wait_for(3, 20).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let messages = if smtp.mailbox.messages().len() > messages.len() {
-        smtp.mailbox.messages()
-    } else {
-        messages
-    };
+    let messages = if smtp.mailbox.messages().len() > messages.len() { smtp.mailbox.messages() } else { messages };
     assert_eq!(messages.len(), 3, "each email exactly once");
     for receipt in receipts {
-        assert_eq!(
-            messages
-                .iter()
-                .filter(|m| m.header("Message-ID").unwrap().contains(&receipt))
-                .count(),
-            1
-        );
+        assert_eq!(messages.iter().filter(|m| m.header("Message-ID").unwrap().contains(&receipt)).count(), 1);
     }
 }
 
@@ -152,10 +124,8 @@ async fn failed_attempts(app: &crate::helpers::TestApp) -> i64 {
     app.db
         .run(|c| {
             use diesel::RunQueryDsl;
-            let rows: Vec<N> = diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0 AND sent_at IS NULL",
-            )
-            .load(c)?;
+            let rows: Vec<N> =
+                diesel::sql_query("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0 AND sent_at IS NULL").load(c)?;
             Ok(rows[0].n)
         })
         .await

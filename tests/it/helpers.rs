@@ -86,8 +86,7 @@ fn random_suffix() -> String {
 }
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("PUBCOM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("PUBCOM_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database that exists for one test and is removed after it.
@@ -102,11 +101,7 @@ impl TestDatabase {
         let dir = std::env::temp_dir().join(format!("pubcom-test-{}", random_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
         match backend {
-            Backend::Sqlite => Self {
-                url: DatabaseUrl::Sqlite(dir.join("pubcom.sqlite3")),
-                dir,
-                postgres_name: None,
-            },
+            Backend::Sqlite => Self { url: DatabaseUrl::Sqlite(dir.join("pubcom.sqlite3")), dir, postgres_name: None },
             Backend::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("pubcom_test_{}", random_suffix());
@@ -116,17 +111,9 @@ impl TestDatabase {
                          Start it (see README) or set PUBCOM_TEST_POSTGRES_URL."
                     )
                 });
-                conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                    .unwrap();
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_string())
-                    .unwrap_or(admin.clone());
-                Self {
-                    url: DatabaseUrl::Postgres(format!("{base}/{name}")),
-                    dir,
-                    postgres_name: Some(name),
-                }
+                conn.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
+                Self { url: DatabaseUrl::Postgres(format!("{base}/{name}")), dir, postgres_name: Some(name) }
             }
         }
     }
@@ -184,26 +171,14 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     let mut settings = test_settings(&database);
     configure(&mut settings);
     let clock = Arc::new(FixedClock::new(inside_seed_window()));
-    let app = Application::build(settings.clone(), clock.clone())
-        .await
-        .expect("application builds");
+    let app = Application::build(settings.clone(), clock.clone()).await.expect("application builds");
     let url = app.url.clone();
     let db = app.db.clone();
     let stop = app.stop_handle();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    TestApp {
-        url,
-        client,
-        db,
-        clock,
-        stop,
-        database,
-    }
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+    TestApp { url, client, db, clock, stop, database }
 }
 
 impl Drop for TestApp {
@@ -216,29 +191,15 @@ impl Drop for TestApp {
 
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{}", self.url, path))
-            .send()
-            .await
-            .unwrap()
+        self.client.get(format!("{}{}", self.url, path)).send().await.unwrap()
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}{}", self.url, path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(format!("{}{}", self.url, path)).json(body).send().await.unwrap()
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(format!("{}{}", self.url, path))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(format!("{}{}", self.url, path)).form(form).send().await.unwrap()
     }
 
     /// A count straight from the database.
@@ -251,8 +212,7 @@ impl TestApp {
         self.db
             .run(move |c| {
                 use diesel::RunQueryDsl;
-                let rows: Vec<Count> =
-                    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(c)?;
+                let rows: Vec<Count> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(c)?;
                 Ok(rows[0].n)
             })
             .await
@@ -262,10 +222,7 @@ impl TestApp {
 
 /// The value of the hidden `token` input of a form page.
 pub fn form_token(html: &str) -> String {
-    let start = html
-        .find("name=\"token\" value=\"")
-        .expect("form has a token")
-        + "name=\"token\" value=\"".len();
+    let start = html.find("name=\"token\" value=\"").expect("form has a token") + "name=\"token\" value=\"".len();
     html[start..].split('"').next().unwrap().to_string()
 }
 

@@ -94,11 +94,7 @@ impl SmtpServer {
                 });
             }
         });
-        Self {
-            port,
-            mailbox,
-            task,
-        }
+        Self { port, mailbox, task }
     }
 
     pub fn url(&self) -> String {
@@ -110,11 +106,7 @@ async fn serve(stream: tokio::net::TcpStream, store: Mailbox) -> std::io::Result
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 test.invalid ESMTP ready\r\n").await?;
-    let mut current = Received {
-        mail_from: String::new(),
-        rcpt_to: Vec::new(),
-        data: String::new(),
-    };
+    let mut current = Received { mail_from: String::new(), rcpt_to: Vec::new(), data: String::new() };
     let mut line = String::new();
     loop {
         line.clear();
@@ -123,15 +115,10 @@ async fn serve(stream: tokio::net::TcpStream, store: Mailbox) -> std::io::Result
         }
         let command = line.trim_end().to_ascii_uppercase();
         if command.starts_with("EHLO") || command.starts_with("HELO") {
-            write
-                .write_all(b"250-test.invalid\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-                .await?;
+            write.write_all(b"250-test.invalid\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n").await?;
         } else if command.starts_with("MAIL FROM:") {
-            current = Received {
-                mail_from: line.trim_end()[10..].to_string(),
-                rcpt_to: Vec::new(),
-                data: String::new(),
-            };
+            current =
+                Received { mail_from: line.trim_end()[10..].to_string(), rcpt_to: Vec::new(), data: String::new() };
             write.write_all(b"250 OK\r\n").await?;
         } else if command.starts_with("RCPT TO:") {
             current.rcpt_to.push(line.trim_end()[8..].to_string());
@@ -147,11 +134,7 @@ async fn serve(stream: tokio::net::TcpStream, store: Mailbox) -> std::io::Result
                 if l == ".\r\n" {
                     break;
                 }
-                data.push_str(
-                    l.strip_prefix('.')
-                        .filter(|_| l.starts_with(".."))
-                        .unwrap_or(&l),
-                );
+                data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
             }
             current.data = data;
             store.0.lock().unwrap().push(current.clone());

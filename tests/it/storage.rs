@@ -10,13 +10,7 @@ async fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
     let database = TestDatabase::new(Backend::Sqlite);
     let db = Db::connect(&database.url, 2).unwrap();
     let pragmas = db.run(db::sqlite_pragmas).await.unwrap();
-    let get = |k: &str| {
-        pragmas
-            .iter()
-            .find(|(p, _)| p == k)
-            .map(|(_, v)| v.clone())
-            .unwrap()
-    };
+    let get = |k: &str| pragmas.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone()).unwrap();
     assert_eq!(get("journal_mode"), "wal");
     assert_eq!(get("synchronous"), "2", "synchronous=FULL");
     assert_eq!(get("foreign_keys"), "1");
@@ -25,14 +19,10 @@ async fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
 
 #[tokio::test]
 async fn a_wrong_postgres_url_reports_the_real_error() {
-    let url = pubcom::config::DatabaseUrl::try_from(
-        "postgres://postgres@127.0.0.1:5432/no_such_database_xyz".to_string(),
-    )
-    .unwrap();
-    let err = Db::connect(&url, 1)
-        .err()
-        .expect("connection must fail")
-        .to_string();
+    let url =
+        pubcom::config::DatabaseUrl::try_from("postgres://postgres@127.0.0.1:5432/no_such_database_xyz".to_string())
+            .unwrap();
+    let err = Db::connect(&url, 1).err().expect("connection must fail").to_string();
     assert!(err.contains("no_such_database_xyz"), "{err}");
 }
 
@@ -42,73 +32,43 @@ async fn migrations_and_seed_load_on_start(backend: Backend) {
     let slugs: Vec<&str> = list.iter().map(|c| c.slug.as_str()).collect();
     assert!(slugs.contains(&"ismap-2020"), "{slugs:?}");
     assert!(slugs.contains(&"demo-open"), "{slugs:?}");
-    let seed = app
-        .db
-        .run(|c| consultations::find(c, "ismap-2020"))
-        .await
-        .unwrap()
-        .unwrap();
+    let seed = app.db.run(|c| consultations::find(c, "ismap-2020")).await.unwrap().unwrap();
     assert_eq!(seed.consultation.drafts.len(), 5);
     assert_eq!(seed.draft_ids.len(), 5);
     assert_eq!(seed.consultation.opens_at, crate::helpers::seed_opens_at());
-    assert_eq!(
-        seed.consultation.closes_at,
-        crate::helpers::seed_closes_at()
-    );
-    assert_eq!(
-        seed.consultation.postal_deadline().to_string(),
-        "2020-04-26"
-    );
+    assert_eq!(seed.consultation.closes_at, crate::helpers::seed_closes_at());
+    assert_eq!(seed.consultation.postal_deadline().to_string(), "2020-04-26");
 }
 
 async fn import_is_idempotent_by_slug_and_updates(backend: Backend) {
     let app = spawn_app(backend).await;
-    let seed =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/consultations/ismap-2020.toml");
+    let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/consultations/ismap-2020.toml");
     let db = app.db.clone();
     let again =
-        tokio::task::spawn_blocking(move || startup::import_files(&db, &[seed], &SystemClock))
-            .await
-            .unwrap()
-            .unwrap();
+        tokio::task::spawn_blocking(move || startup::import_files(&db, &[seed], &SystemClock)).await.unwrap().unwrap();
     assert_eq!(again[0].1, consultations::ImportOutcome::Unchanged);
     let before = app.count("drafts").await;
 
     // An edited file updates the same consultation rather than adding one.
-    let text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/consultations/ismap-2020.toml"),
-    )
-    .unwrap()
-    .replace(
-        "ISMAP Information Security Audit Guidelines (draft)",
-        "ISMAP Information Security Audit Guidelines (revised draft)",
-    );
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/consultations/ismap-2020.toml"))
+            .unwrap()
+            .replace(
+                "ISMAP Information Security Audit Guidelines (draft)",
+                "ISMAP Information Security Audit Guidelines (revised draft)",
+            );
     let edited = app.database.dir().join("edited.toml");
     std::fs::write(&edited, text).unwrap();
     let db = app.db.clone();
-    let done =
-        tokio::task::spawn_blocking(move || startup::import_files(&db, &[edited], &SystemClock))
-            .await
-            .unwrap()
-            .unwrap();
-    assert_eq!(done[0].1, consultations::ImportOutcome::Updated);
-    assert_eq!(app.count("consultations").await, 2);
-    assert_eq!(app.count("drafts").await, before);
-    let seed = app
-        .db
-        .run(|c| consultations::find(c, "ismap-2020"))
+    let done = tokio::task::spawn_blocking(move || startup::import_files(&db, &[edited], &SystemClock))
         .await
         .unwrap()
         .unwrap();
-    assert!(seed
-        .consultation
-        .draft("audit-guidelines")
-        .unwrap()
-        .title
-        .en
-        .as_deref()
-        .unwrap()
-        .contains("revised"));
+    assert_eq!(done[0].1, consultations::ImportOutcome::Updated);
+    assert_eq!(app.count("consultations").await, 2);
+    assert_eq!(app.count("drafts").await, before);
+    let seed = app.db.run(|c| consultations::find(c, "ismap-2020")).await.unwrap().unwrap();
+    assert!(seed.consultation.draft("audit-guidelines").unwrap().title.en.as_deref().unwrap().contains("revised"));
 }
 
 async fn a_draft_with_opinions_cannot_be_dropped_by_an_import(backend: Backend) {
@@ -120,21 +80,17 @@ async fn a_draft_with_opinions_cannot_be_dropped_by_an_import(backend: Backend) 
         )
         .await;
     assert_eq!(response.status(), 201);
-    let text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/consultations/ismap-2020.toml"),
-    )
-    .unwrap();
-    let cut = text
-        .find("[[drafts]]\ncode = \"audit-guidelines\"")
-        .unwrap();
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/consultations/ismap-2020.toml"))
+            .unwrap();
+    let cut = text.find("[[drafts]]\ncode = \"audit-guidelines\"").unwrap();
     let edited = app.database.dir().join("fewer.toml");
     std::fs::write(&edited, &text[..cut]).unwrap();
     let db = app.db.clone();
-    let err =
-        tokio::task::spawn_blocking(move || startup::import_files(&db, &[edited], &SystemClock))
-            .await
-            .unwrap()
-            .unwrap_err();
+    let err = tokio::task::spawn_blocking(move || startup::import_files(&db, &[edited], &SystemClock))
+        .await
+        .unwrap()
+        .unwrap_err();
     assert!(err.to_string().contains("audit-guidelines"), "{err}");
     assert_eq!(app.count("drafts").await, 5 + 3, "nothing was removed");
 }

@@ -43,18 +43,10 @@ async fn the_journey_form_error_confirm_send_receipt(backend: Backend) {
     assert!(html.contains("There is a problem"));
     assert!(html.contains("href=\"#opinion-0-body\""));
     assert!(html.contains("Enter your opinion (opinion 1)"), "{html}");
-    assert!(
-        html.contains("Second opinion on the audit guidelines"),
-        "the other opinion is kept"
-    );
+    assert!(html.contains("Second opinion on the audit guidelines"), "the other opinion is kept");
     assert!(html.contains("value=\"Taro Yamada\""), "the name is kept");
 
-    let response = app
-        .post_form(
-            FORM,
-            &fields(&token, "confirm", "Define 'cloud service' precisely"),
-        )
-        .await;
+    let response = app.post_form(FORM, &fields(&token, "confirm", "Define 'cloud service' precisely")).await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("Check your opinion before sending"));
@@ -64,18 +56,9 @@ async fn the_journey_form_error_confirm_send_receipt(backend: Backend) {
             || html.contains("Define &#x27;cloud service&#x27; precisely"),
         "{html}"
     );
-    assert_eq!(
-        app.count("submissions").await,
-        0,
-        "confirming stores nothing"
-    );
+    assert_eq!(app.count("submissions").await, 0, "confirming stores nothing");
 
-    let response = app
-        .post_form(
-            FORM,
-            &fields(&token, "send", "Define 'cloud service' precisely"),
-        )
-        .await;
+    let response = app.post_form(FORM, &fields(&token, "send", "Define 'cloud service' precisely")).await;
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/c/ismap-2020/receipt/"), "{location}");
@@ -85,10 +68,7 @@ async fn the_journey_form_error_confirm_send_receipt(backend: Backend) {
     assert!(html.contains("Your opinion has been received"));
     assert!(html.contains("12:00 on Wednesday 1 April 2020 (Japan time)"));
     assert!(html.contains("Second opinion on the audit guidelines"));
-    assert!(
-        !html.contains("Taro Yamada"),
-        "the receipt page shows no personal data"
-    );
+    assert!(!html.contains("Taro Yamada"), "the receipt page shows no personal data");
     assert_eq!(app.count("submissions").await, 1);
     assert_eq!(app.count("opinions").await, 2);
 }
@@ -96,12 +76,8 @@ async fn the_journey_form_error_confirm_send_receipt(backend: Backend) {
 async fn a_double_click_makes_one_submission(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = open_form(&app, "en").await;
-    let first = app
-        .post_form(FORM, &fields(&token, "send", "once only"))
-        .await;
-    let second = app
-        .post_form(FORM, &fields(&token, "send", "once only"))
-        .await;
+    let first = app.post_form(FORM, &fields(&token, "send", "once only")).await;
+    let second = app.post_form(FORM, &fields(&token, "send", "once only")).await;
     assert_eq!(first.status(), 303);
     assert_eq!(second.status(), 303);
     assert_eq!(first.headers()["location"], second.headers()["location"]);
@@ -118,10 +94,7 @@ async fn a_late_post_is_refused_and_the_text_shown_back(backend: Backend) {
     assert_eq!(response.status(), 403);
     let html = response.text().await.unwrap();
     assert!(html.contains("意見の受付期間が終了したため"));
-    assert!(
-        html.contains("締切直後に届いた私の意見"),
-        "the person's own text is shown back"
-    );
+    assert!(html.contains("締切直後に届いた私の意見"), "the person's own text is shown back");
     assert!(html.contains("2020年4月26日（日）23時59分（日本時間）まで"));
     assert_eq!(app.count("submissions").await, 0);
 }
@@ -129,18 +102,14 @@ async fn a_late_post_is_refused_and_the_text_shown_back(backend: Backend) {
 async fn a_post_without_a_valid_token_stores_nothing_and_keeps_the_text(backend: Backend) {
     let app = spawn_app(backend).await;
     let _ = open_form(&app, "en").await;
-    let response = app
-        .post_form(FORM, &fields("forged.token", "send", "my careful text"))
-        .await;
+    let response = app.post_form(FORM, &fields("forged.token", "send", "my careful text")).await;
     assert_eq!(response.status(), 403);
     let html = response.text().await.unwrap();
     assert!(html.contains("my careful text"));
     let fresh = form_token(&html);
     assert_ne!(fresh, "forged.token");
     // The fresh token works.
-    let retry = app
-        .post_form(FORM, &fields(&fresh, "send", "my careful text"))
-        .await;
+    let retry = app.post_form(FORM, &fields(&fresh, "send", "my careful text")).await;
     assert_eq!(retry.status(), 303);
     assert_eq!(app.count("submissions").await, 1);
 }
@@ -162,10 +131,7 @@ async fn add_another_opinion_without_javascript(backend: Backend) {
     let mut f = fields(&token, "add", "first");
     f[3] = ("opinion_count", "2");
     let html = app.post_form(FORM, &f).await.text().await.unwrap();
-    assert!(
-        html.contains("id=\"opinion-2-body\""),
-        "a third block is added"
-    );
+    assert!(html.contains("id=\"opinion-2-body\""), "a third block is added");
     assert!(html.contains(">first</textarea>"));
 }
 
@@ -175,46 +141,25 @@ async fn pages_outside_the_window_say_so(backend: Backend) {
     let html = app.get("/c/ismap-2020?lang=en").await.text().await.unwrap();
     assert!(html.contains("This consultation is closed"));
     assert!(html.contains("until 23:59 on Sunday 26 April 2020 (Japan time)"));
-    let form = app
-        .get(&format!("{FORM}?lang=en"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let form = app.get(&format!("{FORM}?lang=en")).await.text().await.unwrap();
     assert!(form.contains("This consultation is closed"));
-    assert!(
-        !form.contains("name=\"opinion-0-body\""),
-        "no form to fill in when closed"
-    );
+    assert!(!form.contains("name=\"opinion-0-body\""), "no form to fill in when closed");
 }
 
 async fn every_public_page_is_bilingual(backend: Backend) {
     let app = spawn_app(backend).await;
-    for (lang, words) in [
-        ("ja", "意見募集の対象（案）"),
-        ("en", "Drafts open for comment"),
-    ] {
-        let html = app
-            .get(&format!("/c/ismap-2020?lang={lang}"))
-            .await
-            .text()
-            .await
-            .unwrap();
+    for (lang, words) in [("ja", "意見募集の対象（案）"), ("en", "Drafts open for comment")] {
+        let html = app.get(&format!("/c/ismap-2020?lang={lang}")).await.text().await.unwrap();
         assert!(html.contains(&format!("<html lang=\"{lang}\">")));
         assert!(html.contains(words), "{lang}");
         let other = if lang == "ja" { "en" } else { "ja" };
-        assert!(
-            html.contains(&format!("href=\"/c/ismap-2020?lang={other}\"")),
-            "switch keeps the page"
-        );
+        assert!(html.contains(&format!("href=\"/c/ismap-2020?lang={other}\"")), "switch keeps the page");
     }
     let ja = app.get("/c/ismap-2020?lang=ja").await.text().await.unwrap();
     assert!(ja.contains("2020年4月26日（日）23時59分（日本時間）まで"));
     assert!(ja.contains("郵送の場合は、次の日までに必着"));
     assert!(ja.contains("2020年4月26日（日）"));
-    let missing = app
-        .get("/c/ismap-2020/receipt/0000-0000-0000-0000-0?lang=en")
-        .await;
+    let missing = app.get("/c/ismap-2020/receipt/0000-0000-0000-0000-0?lang=en").await;
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }

@@ -1,0 +1,244 @@
+//! Opinions that arrived by post, fax or email, as a clerk types them in: the channel, when the
+//! item arrived (a local date for post; a local date and time for fax and email), the postmark,
+//! and the letter's opinions split per draft.
+use super::channel::Channel;
+use super::consultation::Consultation;
+use super::submission::{FieldError, SubmissionInput, ValidSubmission};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+
+#[derive(Debug, Clone, Default)]
+pub struct TranscriptionInput {
+    pub channel: String,
+    /// YYYY-MM-DD, in the consultation's time zone.
+    pub arrival_date: String,
+    /// HH:MM, in the consultation's time zone; required for fax and email.
+    pub arrival_time: String,
+    pub postmark_date: String,
+    pub submission: SubmissionInput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranscriptionField {
+    Channel,
+    ArrivalDate,
+    ArrivalTime,
+    PostmarkDate,
+}
+
+impl TranscriptionField {
+    pub fn form_id(self) -> &'static str {
+        match self {
+            TranscriptionField::Channel => "channel",
+            TranscriptionField::ArrivalDate => "arrival-date",
+            TranscriptionField::ArrivalTime => "arrival-time",
+            TranscriptionField::PostmarkDate => "postmark-date",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranscriptionProblem {
+    UnknownChannel,
+    Required,
+    NotADate,
+    NotATime,
+    InTheFuture,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TranscriptionError {
+    Arrival(TranscriptionField, TranscriptionProblem),
+    Field(FieldError),
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidTranscription {
+    pub channel: Channel,
+    pub arrived_at: DateTime<Utc>,
+    pub postmark: Option<NaiveDate>,
+    pub submission: ValidSubmission,
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    let s = s.trim();
+    NaiveTime::parse_from_str(s, "%H:%M").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S")).ok()
+}
+
+impl TranscriptionInput {
+    /// Checks the arrival and the text. Submitter fields the web form requires are optional
+    /// here: staff type what the letter says.
+    pub fn parse(
+        self,
+        consultation: &Consultation,
+        now: DateTime<Utc>,
+    ) -> Result<ValidTranscription, Vec<TranscriptionError>> {
+        use TranscriptionField as F;
+        use TranscriptionProblem as P;
+        let mut errors = Vec::new();
+        let channel = match self.channel.trim() {
+            "postal" => Some(Channel::Postal),
+            "fax" => Some(Channel::Fax),
+            "email" => Some(Channel::Email),
+            _ => {
+                errors.push(TranscriptionError::Arrival(F::Channel, P::UnknownChannel));
+                None
+            }
+        };
+        let date = if self.arrival_date.trim().is_empty() {
+            errors.push(TranscriptionError::Arrival(F::ArrivalDate, P::Required));
+            None
+        } else {
+            let d = parse_date(&self.arrival_date);
+            if d.is_none() {
+                errors.push(TranscriptionError::Arrival(F::ArrivalDate, P::NotADate));
+            }
+            d
+        };
+        // Post counts by its local arrival date: the time of day is not recorded.
+        let time = match channel {
+            Some(Channel::Postal) | None => Some(NaiveTime::MIN),
+            Some(_) if self.arrival_time.trim().is_empty() => {
+                errors.push(TranscriptionError::Arrival(F::ArrivalTime, P::Required));
+                None
+            }
+            Some(_) => {
+                let t = parse_time(&self.arrival_time);
+                if t.is_none() {
+                    errors.push(TranscriptionError::Arrival(F::ArrivalTime, P::NotATime));
+                }
+                t
+            }
+        };
+        let arrived_at = match (date, time) {
+            (Some(d), Some(t)) => consultation
+                .time_zone
+                .from_local_datetime(&d.and_time(t))
+                .earliest()
+                .map(|local| local.with_timezone(&Utc)),
+            _ => None,
+        };
+        if let Some(at) = arrived_at {
+            if consultation.local_date(at) > consultation.local_date(now)
+                || (channel != Some(Channel::Postal) && at > now)
+            {
+                errors.push(TranscriptionError::Arrival(
+                    if channel == Some(Channel::Postal) { F::ArrivalDate } else { F::ArrivalTime },
+                    P::InTheFuture,
+                ));
+            }
+        }
+        let postmark = if self.postmark_date.trim().is_empty() {
+            None
+        } else {
+            let d = parse_date(&self.postmark_date);
+            if d.is_none() {
+                errors.push(TranscriptionError::Arrival(F::PostmarkDate, P::NotADate));
+            }
+            d
+        };
+        let submission = match self.submission.parse_transcribed(consultation) {
+            Ok(s) => Some(s),
+            Err(field_errors) => {
+                errors.extend(field_errors.into_iter().map(TranscriptionError::Field));
+                None
+            }
+        };
+        match (channel, arrived_at, submission) {
+            (Some(channel), Some(arrived_at), Some(submission)) if errors.is_empty() => {
+                Ok(ValidTranscription { channel, arrived_at, postmark, submission })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::consultation::ConsultationFile;
+    use crate::domain::submission::OpinionInput;
+
+    fn seed() -> Consultation {
+        let text = r#"
+slug = "ismap"
+time_zone = "Asia/Tokyo"
+opens_at = "2020-03-27T15:00:00+09:00"
+closes_at = "2020-04-27T00:00:00+09:00"
+postal_arrival_deadline = "2020-04-26"
+title = { en = "ISMAP" }
+rules = { required = ["name", "email"] }
+[[drafts]]
+code = "basic-rules"
+title = { en = "Basic rules" }
+"#;
+        Consultation::try_from(ConsultationFile::from_toml(text).unwrap()).unwrap()
+    }
+
+    fn input(channel: &str, date: &str, time: &str) -> TranscriptionInput {
+        TranscriptionInput {
+            channel: channel.into(),
+            arrival_date: date.into(),
+            arrival_time: time.into(),
+            postmark_date: String::new(),
+            submission: SubmissionInput {
+                opinions: vec![OpinionInput {
+                    draft: "basic-rules".into(),
+                    body: "letter".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2020, 5, 1, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn postal_arrival_is_the_local_date_whatever_the_server_zone() {
+        let c = seed();
+        let on_time = input("postal", "2020-04-26", "").parse(&c, now()).unwrap();
+        assert_eq!(on_time.arrived_at, Utc.with_ymd_and_hms(2020, 4, 25, 15, 0, 0).unwrap());
+        assert!(!c.is_late(on_time.channel, on_time.arrived_at));
+        let next_day = input("postal", "2020-04-27", "").parse(&c, now()).unwrap();
+        assert!(c.is_late(next_day.channel, next_day.arrived_at));
+    }
+
+    #[test]
+    fn fax_and_email_count_by_their_arrival_instant() {
+        let c = seed();
+        let last_minute = input("fax", "2020-04-26", "23:59").parse(&c, now()).unwrap();
+        assert!(!c.is_late(Channel::Fax, last_minute.arrived_at));
+        let midnight = input("email", "2020-04-27", "00:00").parse(&c, now()).unwrap();
+        assert!(c.is_late(Channel::Email, midnight.arrived_at));
+        let errors = input("fax", "2020-04-26", "").parse(&c, now()).unwrap_err();
+        assert!(errors
+            .contains(&TranscriptionError::Arrival(TranscriptionField::ArrivalTime, TranscriptionProblem::Required)));
+    }
+
+    #[test]
+    fn refuses_unknown_channels_bad_dates_and_the_future() {
+        let c = seed();
+        let errors = input("web", "26/04/2020", "").parse(&c, now()).unwrap_err();
+        assert!(errors
+            .contains(&TranscriptionError::Arrival(TranscriptionField::Channel, TranscriptionProblem::UnknownChannel)));
+        assert!(errors
+            .contains(&TranscriptionError::Arrival(TranscriptionField::ArrivalDate, TranscriptionProblem::NotADate)));
+        let future = input("postal", "2020-05-02", "").parse(&c, now()).unwrap_err();
+        assert!(future.contains(&TranscriptionError::Arrival(
+            TranscriptionField::ArrivalDate,
+            TranscriptionProblem::InTheFuture
+        )));
+    }
+
+    #[test]
+    fn fields_the_web_form_requires_are_optional_for_letters() {
+        let c = seed();
+        assert!(input("postal", "2020-04-20", "").parse(&c, now()).is_ok());
+    }
+}

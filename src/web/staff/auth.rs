@@ -1,0 +1,230 @@
+//! Signing in and out, and the staff home page.
+use super::{check_post, client_address, form_fields, signed_in, token_hash, StaffNav, SESSION_COOKIE};
+use crate::db::audit::{self, Actor, Entry};
+use crate::db::staff as staff_db;
+use crate::domain::staff::ThrottlePolicy;
+use crate::i18n::Tr;
+use crate::password;
+use crate::web::error::{AppError, OrRespond};
+use crate::web::page::{render, PageContext};
+use crate::web::security::{random_hex, FORM_COOKIE};
+use crate::web::{remember_locale, request_locale, AppState};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "staff/sign_in.html")]
+struct SignInPage {
+    page: PageContext,
+    token: String,
+    next: String,
+    username: String,
+    message: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/home.html")]
+struct HomePage {
+    page: PageContext,
+    nav: StaffNav,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local staff paths: never an open redirect.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/staff") && !n.starts_with("//") && !n.contains("://") => n.to_string(),
+        _ => "/staff/".into(),
+    }
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}
+
+fn form_cookie(state: &AppState, value: &str) -> Cookie<'static> {
+    Cookie::build(FORM_COOKIE, value.to_string())
+        .path("/")
+        .http_only(true)
+        .secure(state.secure_cookies())
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+fn sign_in_response(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    next: String,
+    username: String,
+    message: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(req);
+    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 32);
+    let cookie_value = cookie.clone().unwrap_or_else(|| random_hex(16));
+    let page = SignInPage {
+        page: PageContext::new(locale, Tr::new(locale).t("sign_in_heading").into(), "/staff/sign-in".into()),
+        token: state.forms.issue(&cookie_value),
+        next,
+        username,
+        message,
+    };
+    let mut response = html(status, render(&page).page(locale)?);
+    if cookie.is_none() {
+        let _ = response.add_cookie(&form_cookie(state, &cookie_value));
+    }
+    remember_locale(req, &mut response);
+    Ok(response)
+}
+
+pub async fn sign_in_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    sign_in_response(&req, &state, StatusCode::OK, safe_next(query.next.as_deref()), String::new(), "")
+}
+
+pub async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let t = Tr::new(locale);
+    let fields = form_fields(&req, &state, payload).await?;
+    let username = fields.get("username").map(|u| u.trim().to_lowercase()).unwrap_or_default();
+    let password = fields.get("password").cloned().unwrap_or_default();
+    let next = safe_next(fields.get("next").map(String::as_str));
+    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    if !super::same_origin(&req, &state)
+        || state.forms.verify(&cookie, fields.get("token").map(String::as_str).unwrap_or("")).is_none()
+    {
+        return sign_in_response(&req, &state, StatusCode::FORBIDDEN, next, username, t.t("refused_token"));
+    }
+    let client = client_address(&req);
+    let now = state.clock.now();
+    let policy = ThrottlePolicy::default();
+    let (u, c) = (username.clone(), client.clone());
+    let (account_failures, client_failures) = state
+        .db
+        .run(move |conn| {
+            staff_db::recent_failures(conn, &u, &c, now - policy.account_window, now - policy.client_window)
+        })
+        .await
+        .page(locale)?;
+    if !policy.allows(account_failures, client_failures) {
+        tracing::warn!(user = %username, "sign-in throttled");
+        return sign_in_response(&req, &state, StatusCode::TOO_MANY_REQUESTS, next, username, t.t("sign_in_throttled"));
+    }
+    let u = username.clone();
+    let account = state
+        .db
+        .run(move |conn| match staff_db::find_by_username(conn, &u)? {
+            Some(user) => {
+                let hash = staff_db::password_hash(conn, user.id)?;
+                Ok(Some((user, hash)))
+            }
+            None => Ok(None),
+        })
+        .await
+        .page(locale)?;
+    // Hashing is slow on purpose: keep it off the async threads.
+    let verified = {
+        let stored = account.as_ref().map(|(_, h)| h.clone());
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref())).await.unwrap_or(false)
+    };
+    let user = match account {
+        Some((user, _)) if verified && !user.disabled => user,
+        _ => {
+            let (u, c) = (username.clone(), client.clone());
+            state.db.write(move |conn| staff_db::record_attempt(conn, &u, &c, false, now)).await.page(locale)?;
+            tracing::info!(user = %username, "sign-in failed");
+            return sign_in_response(&req, &state, StatusCode::UNAUTHORIZED, next, username, t.t("sign_in_failed"));
+        }
+    };
+    // A new session id at every sign-in; the old cookie, if any, is simply replaced.
+    let token = random_hex(32);
+    let csrf = random_hex(32);
+    let hash = token_hash(&token);
+    let actor = Actor { id: Some(user.id), name: user.username.clone(), client: client.clone() };
+    let (u, uid) = (username.clone(), user.id);
+    state
+        .db
+        .write(move |conn| {
+            staff_db::record_attempt(conn, &u, &actor.client, true, now)?;
+            staff_db::start_session(conn, uid, &hash, &csrf, now)?;
+            audit::record(
+                conn,
+                &actor,
+                Entry { action: "sign_in", object_type: "staff_user", object_id: &u, before: None, after: None },
+                now,
+            )
+        })
+        .await
+        .page(locale)?;
+    tracing::info!(user = %user.username, "signed in");
+    let cookie = Cookie::build(SESSION_COOKIE, token)
+        .path("/staff")
+        .http_only(true)
+        .secure(state.secure_cookies())
+        .same_site(SameSite::Strict)
+        .finish();
+    let mut response = HttpResponse::SeeOther().insert_header(("Location", next)).finish();
+    let _ = response.add_cookie(&cookie);
+    Ok(response)
+}
+
+pub async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let staff = signed_in(&req, &state).await?;
+    let fields = form_fields(&req, &state, payload).await?;
+    check_post(&req, &state, &staff, fields.get("csrf").map(String::as_str))?;
+    let now = state.clock.now();
+    let actor = staff.actor();
+    let (sid, name) = (staff.session_id, staff.user.username.clone());
+    state
+        .db
+        .write(move |conn| {
+            staff_db::end_session(conn, sid, now)?;
+            audit::record(
+                conn,
+                &actor,
+                Entry { action: "sign_out", object_type: "staff_user", object_id: &name, before: None, after: None },
+                now,
+            )
+        })
+        .await
+        .page(locale)?;
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/staff").finish();
+    gone.make_removal();
+    let mut response = HttpResponse::SeeOther().insert_header(("Location", "/staff/sign-in")).finish();
+    let _ = response.add_cookie(&gone);
+    Ok(response)
+}
+
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let staff = signed_in(&req, &state).await?;
+    let page = HomePage {
+        page: PageContext::new(locale, Tr::new(locale).t("staff_title").into(), "/staff/".into()),
+        nav: staff.nav(locale),
+    };
+    let mut response = html(StatusCode::OK, render(&page).page(locale)?);
+    remember_locale(&req, &mut response);
+    Ok(response)
+}

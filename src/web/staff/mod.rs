@@ -1,0 +1,196 @@
+//! The staff workspace under `/staff/`: server-side sessions, the permission check every route
+//! makes, CSRF and Origin checks on every state-changing request.
+pub mod audit_log;
+pub mod auth;
+pub mod transcriptions;
+pub mod users;
+
+use super::error::{AppError, ErrorKind, OrRespond};
+use super::{request_locale, AppState};
+use crate::db::audit::Actor;
+use crate::db::staff::{self as staff_db, StaffUser};
+use crate::domain::staff::{Permission, Role, SessionPolicy};
+use crate::domain::Locale;
+use crate::i18n::Tr;
+use actix_web::{web, HttpRequest};
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+pub const SESSION_COOKIE: &str = "pubcom_staff";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/staff")
+            .route("", web::get().to(auth::home))
+            .route("/", web::get().to(auth::home))
+            .route("/sign-in", web::get().to(auth::sign_in_page))
+            .route("/sign-in", web::post().to(auth::sign_in))
+            .route("/sign-out", web::post().to(auth::sign_out))
+            .route("/transcriptions", web::get().to(transcriptions::queue))
+            .route("/transcriptions", web::post().to(transcriptions::create))
+            .route("/transcriptions/new", web::get().to(transcriptions::new_form))
+            .route("/transcriptions/{receipt}", web::get().to(transcriptions::detail))
+            .route("/transcriptions/{receipt}/verify", web::post().to(transcriptions::verify))
+            .route("/transcriptions/{receipt}/correct", web::post().to(transcriptions::correct))
+            .route("/transcriptions/{receipt}/contact", web::post().to(transcriptions::reveal_contact))
+            .route("/transcriptions/{receipt}/accept-late", web::post().to(transcriptions::accept_late))
+            .route("/attachments/{id}", web::get().to(transcriptions::download))
+            .route("/users", web::get().to(users::list))
+            .route("/users", web::post().to(users::create))
+            .route("/users/{id}/role", web::post().to(users::change_role))
+            .route("/users/{id}/disable", web::post().to(users::disable))
+            .route("/users/{id}/enable", web::post().to(users::enable))
+            .route("/audit", web::get().to(audit_log::list))
+            .route("/audit.csv", web::get().to(audit_log::export)),
+    );
+}
+
+/// A signed-in staff member, for the length of one request.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub session_id: i64,
+    pub user: StaffUser,
+    pub csrf: String,
+    pub client: String,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor { id: Some(self.user.id), name: self.user.username.clone(), client: self.client.clone() }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        self.user.role.can(permission)
+    }
+
+    /// What the navigation of every staff page shows.
+    pub fn nav(&self, locale: Locale) -> StaffNav {
+        StaffNav {
+            username: self.user.username.clone(),
+            role: role_label(locale, self.user.role),
+            csrf: self.csrf.clone(),
+            can_transcribe: self.can(Permission::Transcribe),
+            can_manage_users: self.can(Permission::ManageUsers),
+            can_read_audit: self.can(Permission::ReadAudit),
+        }
+    }
+}
+
+pub struct StaffNav {
+    pub username: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub can_transcribe: bool,
+    pub can_manage_users: bool,
+    pub can_read_audit: bool,
+}
+
+pub fn role_label(locale: Locale, role: Role) -> &'static str {
+    Tr::new(locale).t(match role {
+        Role::Clerk => "role_clerk",
+        Role::Analyst => "role_analyst",
+        Role::Approver => "role_approver",
+        Role::Admin => "role_admin",
+    })
+}
+
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn session_policy(state: &AppState) -> SessionPolicy {
+    SessionPolicy {
+        idle: chrono::Duration::minutes(state.settings.staff.idle_timeout_minutes),
+        absolute: chrono::Duration::hours(state.settings.staff.absolute_timeout_hours),
+    }
+}
+
+/// The signed-in staff member, or a redirect to sign-in that comes back here afterwards.
+pub async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Staff, AppError> {
+    let locale = request_locale(req);
+    let next = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/staff/".into());
+    let sign_in = || AppError::html(locale, ErrorKind::SignInRequired { next: next.clone() });
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Err(sign_in());
+    };
+    let hash = token_hash(cookie.value());
+    let now = state.clock.now();
+    let policy = session_policy(state);
+    let session = state
+        .db
+        .write(move |c| {
+            let Some(session) = staff_db::find_session(c, &hash)? else {
+                return Ok(None);
+            };
+            if session.user.disabled || !policy.is_live(session.created_at, session.last_seen_at, now) {
+                staff_db::end_session(c, session.id, now)?;
+                return Ok(None);
+            }
+            staff_db::touch_session(c, session.id, now)?;
+            Ok(Some(session))
+        })
+        .await
+        .page(locale)?
+        .ok_or_else(sign_in)?;
+    Ok(Staff { session_id: session.id, user: session.user, csrf: session.csrf_token, client: client_address(req) })
+}
+
+/// The signed-in staff member if their role allows `permission`; 403 otherwise.
+pub async fn require(req: &HttpRequest, state: &AppState, permission: Permission) -> Result<Staff, AppError> {
+    let staff = signed_in(req, state).await?;
+    if !staff.can(permission) {
+        tracing::warn!(user = %staff.user.username, ?permission, "staff action refused by role");
+        return Err(AppError::html(request_locale(req), ErrorKind::Forbidden));
+    }
+    Ok(staff)
+}
+
+/// Refuses a state-changing request whose CSRF token is missing or wrong, or that comes from
+/// another site.
+pub fn check_post(req: &HttpRequest, state: &AppState, staff: &Staff, csrf: Option<&str>) -> Result<(), AppError> {
+    let locale = request_locale(req);
+    if !same_origin(req, state) {
+        return Err(AppError::html(locale, ErrorKind::Forbidden));
+    }
+    let given = csrf.unwrap_or("");
+    // Compare through an HMAC so the comparison takes the same time whatever the input.
+    let key = staff.csrf.as_bytes();
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(given.as_bytes());
+    let mut expected = hmac::Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    expected.update(staff.csrf.as_bytes());
+    if given.is_empty() || mac.verify_slice(&expected.finalize().into_bytes()).is_err() {
+        return Err(AppError::html(locale, ErrorKind::Forbidden));
+    }
+    Ok(())
+}
+
+/// An `Origin` header, when the browser sends one, must be this site.
+pub fn same_origin(req: &HttpRequest, state: &AppState) -> bool {
+    let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let configured = state.settings.public_base_url.trim_end_matches('/');
+    let host = req.connection_info().host().to_string();
+    let scheme = req.connection_info().scheme().to_string();
+    origin == configured || origin == format!("{scheme}://{host}")
+}
+
+/// Parses an urlencoded staff form body.
+pub async fn form_fields(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<HashMap<String, String>, AppError> {
+    let locale = request_locale(req);
+    let body = super::security::read_body(req, payload, state.settings.max_request_bytes).await.page(locale)?;
+    Ok(serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))?
+        .into_iter()
+        .collect())
+}
