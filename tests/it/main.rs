@@ -8,5 +8,6 @@ mod browser;
 mod email;
 mod operations;
 mod privacy;
+mod staff;
 mod storage;
 mod web_form;
