@@ -404,6 +404,36 @@ async fn revealing_contact_details_is_audited(backend: Backend) {
         assert!(body.contains(action), "{action} in the export");
     }
     assert!(!body.contains("Letter Writer"), "the audit log records the reveal, not the details");
+
+    // Personal details typed from a letter never reach the logs, even when revealed.
+    let tag = format!("{backend:?}").to_lowercase();
+    let (name, email, address, phone) = (
+        format!("StaffCanary{tag}Name"),
+        format!("staff.canary.{tag}@example.jp"),
+        format!("StaffCanary{tag}Street 9"),
+        "+81-6-1111-2222",
+    );
+    let mut fields = letter("postal", "2020-04-20", "");
+    fields.retain(|(k, _)| *k != "name" && *k != "postal_address");
+    fields.extend([
+        ("name", name.as_str()),
+        ("email", email.as_str()),
+        ("postal_address", address.as_str()),
+        ("phone", phone),
+    ]);
+    let canary_receipt = receipt_of(&transcribe(&clerk, &fields, None).await);
+    let csrf = clerk.csrf().await;
+    let shown = clerk
+        .post(&format!("/staff/transcriptions/{canary_receipt}/contact"), &[("csrf", &csrf)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(shown.contains(&name) && shown.contains(&email));
+    let logs = crate::helpers::captured_logs();
+    for canary in [name.as_str(), email.as_str(), address.as_str(), phone] {
+        assert!(!logs.contains(canary), "{canary} reached the logs");
+    }
 }
 
 async fn the_audit_log_cannot_be_changed(backend: Backend) {

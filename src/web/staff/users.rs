@@ -3,7 +3,7 @@
 use super::{check_post, form_fields, require, role_label, Staff, StaffNav};
 use crate::db::audit::{self, Entry};
 use crate::db::staff::{self as staff_db, StaffUser};
-use crate::domain::staff::{check_new_password, valid_username, Permission, Role};
+use crate::domain::staff::{check_new_password, valid_username, PasswordProblem, Permission, Role};
 use crate::i18n::Tr;
 use crate::password;
 use crate::web::error::{AppError, ErrorKind, OrRespond};
@@ -92,10 +92,19 @@ pub async fn create(
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let (username, display_name) = (get("username").to_lowercase(), get("display_name"));
     let password = f.get("password").cloned().unwrap_or_default();
+    let t = Tr::new(locale);
     let problem = if !valid_username(&username) {
-        Some("user name: 2–64 lower-case letters, digits, '.', '_' or '-'".to_string())
+        Some(t.t("username_rule").to_string())
     } else if let Err(p) = check_new_password(&password, &username) {
-        Some(format!("password: {}", p.message()))
+        Some(
+            t.t(match p {
+                PasswordProblem::TooShort => "password_too_short",
+                PasswordProblem::TooLong => "password_too_long",
+                PasswordProblem::TooCommon => "password_too_common",
+                PasswordProblem::SameAsUsername => "password_is_username",
+            })
+            .to_string(),
+        )
     } else {
         get("role").parse::<Role>().err()
     };
@@ -167,7 +176,7 @@ async fn change(
             &state,
             &staff,
             StatusCode::CONFLICT,
-            "you cannot change your own account here".into(),
+            Tr::new(locale).t("own_account").into(),
             String::new(),
             String::new(),
         )
