@@ -7,6 +7,7 @@ pub mod domain;
 pub mod i18n;
 pub mod intake;
 pub mod mail;
+pub mod markdown;
 pub mod metrics;
 pub mod password;
 pub mod startup;

@@ -2,10 +2,13 @@
 pub mod audit;
 pub mod consultations;
 pub mod outbox;
+pub mod responses;
+pub mod results;
 pub mod schema;
 pub mod staff;
 pub mod submissions;
 pub mod transcriptions;
+pub mod triage;
 
 use crate::config::DatabaseUrl;
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -61,6 +61,60 @@ diesel::table! {
         body -> Text,
         reason -> Nullable<Text>,
         triage_state -> Text,
+        assignee_id -> Nullable<BigInt>,
+        triage_reason -> Nullable<Text>,
+        duplicate_of -> Nullable<BigInt>,
+        response_item_id -> Nullable<BigInt>,
+        original_draft_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    opinion_tags (opinion_id, tag) {
+        opinion_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    opinion_notes (id) {
+        id -> BigInt,
+        opinion_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    response_items (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        draft_id -> Nullable<BigInt>,
+        position -> Integer,
+        summary_ja -> Text,
+        summary_en -> Text,
+        view_ja -> Text,
+        view_en -> Text,
+        changed -> Bool,
+        change_ja -> Text,
+        change_en -> Text,
+        status -> Text,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    result_versions (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        version -> Integer,
+        published_at -> Timestamp,
+        published_by -> BigInt,
+        content -> Text,
     }
 }
 
@@ -162,6 +216,8 @@ diesel::joinable!(opinion_revisions -> opinions (opinion_id));
 diesel::joinable!(submissions -> consultations (consultation_id));
 diesel::joinable!(opinions -> submissions (submission_id));
 diesel::joinable!(opinions -> drafts (draft_id));
+diesel::joinable!(opinion_tags -> opinions (opinion_id));
+diesel::joinable!(opinion_notes -> opinions (opinion_id));
 diesel::joinable!(outbox -> submissions (submission_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -176,4 +232,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     attachments,
     opinion_revisions,
+    opinion_tags,
+    opinion_notes,
+    response_items,
+    result_versions,
 );

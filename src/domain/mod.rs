@@ -3,10 +3,12 @@ pub mod channel;
 pub mod consultation;
 pub mod locale;
 pub mod receipt;
+pub mod results;
 pub mod staff;
 pub mod submission;
 pub mod text;
 pub mod transcription;
+pub mod triage;
 pub mod window;
 
 pub use channel::Channel;

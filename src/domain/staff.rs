@@ -34,6 +34,8 @@ impl Role {
             Verify | RevealContact => matches!(self, Clerk | Approver | Admin),
             AcceptLate => matches!(self, Approver | Admin),
             ManageUsers | ReadAudit => self == Admin,
+            Triage | WriteResponses => matches!(self, Analyst | Approver | Admin),
+            Approve => matches!(self, Approver | Admin),
         }
     }
 }
@@ -59,6 +61,12 @@ pub enum Permission {
     AcceptLate,
     ManageUsers,
     ReadAudit,
+    /// Read, assign, tag, annotate and set the state of opinions.
+    Triage,
+    /// Write and edit response items, link opinions to them.
+    WriteResponses,
+    /// Approve response items and publish results.
+    Approve,
 }
 
 pub const MIN_PASSWORD_CHARS: usize = 12;

@@ -10,6 +10,38 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Every route of the API; the OpenAPI document must describe exactly these (a test checks).
+pub const ROUTES: [(&str, &str); 5] = [
+    ("get", "/api/v1/consultations"),
+    ("get", "/api/v1/consultations/{slug}"),
+    ("post", "/api/v1/consultations/{slug}/submissions"),
+    ("get", "/api/v1/consultations/{slug}/results"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(include_str!("../../static/openapi.json"))
+}
+
+#[derive(serde::Deserialize)]
+pub struct VersionQuery {
+    version: Option<i32>,
+}
+
+pub async fn results(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<VersionQuery>,
+) -> Result<HttpResponse, AppError> {
+    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
+    let (id, version) = (stored.id, q.version);
+    let published = state.db.run(move |c| crate::db::results::load(c, id, version)).await.api()?;
+    match published {
+        Some(r) => Ok(HttpResponse::Ok().json(r)),
+        None => Err(AppError::json(ErrorKind::NotFound)),
+    }
+}
+
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -36,9 +68,22 @@ fn item(c: &Consultation, now: DateTime<Utc>) -> ConsultationItem {
 }
 
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let all = state.db.run(consultations::list).await.api()?;
+    let (all, published) = state
+        .db
+        .run(|c| Ok((consultations::list_with_ids(c)?, crate::db::results::published_consultations(c)?)))
+        .await
+        .api()?;
     let now = state.clock.now();
-    let items: Vec<ConsultationItem> = all.iter().map(|c| item(c, now)).collect();
+    let items: Vec<ConsultationItem> = all
+        .iter()
+        .map(|(id, c)| {
+            let mut i = item(c, now);
+            if published.contains(id) {
+                i.status = "published";
+            }
+            i
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "consultations": items })))
 }
 

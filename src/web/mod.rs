@@ -5,6 +5,7 @@ pub mod form;
 pub mod ops;
 pub mod page;
 pub mod public;
+pub mod results;
 pub mod security;
 pub mod staff;
 
@@ -57,6 +58,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/c/{slug}/submit", web::get().to(form::show))
         .route("/c/{slug}/submit", web::post().to(form::post))
         .route("/c/{slug}/receipt/{receipt}", web::get().to(public::receipt))
+        .route("/c/{slug}/results", web::get().to(results::page))
+        .route("/c/{slug}/results.csv", web::get().to(results::csv))
+        .route("/c/{slug}/results.json", web::get().to(results::json))
+        .route("/c/{slug}/results.xlsx", web::get().to(results::xlsx))
         .route("/healthz", web::route().method(actix_web::http::Method::GET).to(ops::healthz))
         .route("/healthz", web::head().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
@@ -68,6 +73,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/consultations", web::get().to(api::list))
                 .route("/consultations/{slug}", web::get().to(api::detail))
                 .route("/consultations/{slug}/submissions", web::post().to(api::submit))
+                .route("/consultations/{slug}/results", web::get().to(api::results))
+                .route("/openapi.json", web::get().to(api::openapi))
                 .default_service(web::to(api::not_found)),
         )
         .default_service(web::to(public::not_found));

@@ -102,7 +102,7 @@ pub fn draft_items(c: &Consultation, locale: Locale) -> Vec<DraftItem> {
 struct ConsultationPage {
     page: PageContext,
     s: Summary,
-    summary_html: String,
+    summary_html: crate::markdown::SanitizedHtml,
     organizers: String,
     drafts: Vec<DraftItem>,
     postal_deadline: String,
@@ -112,14 +112,7 @@ struct ConsultationPage {
     fax: String,
     email: String,
     is_open: bool,
-}
-
-/// The notice is the body's own Markdown; it is rendered and then sanitized, never trusted.
-pub fn notice_html(markdown: &str) -> String {
-    let parser = pulldown_cmark::Parser::new(markdown);
-    let mut unsafe_html = String::new();
-    pulldown_cmark::html::push_html(&mut unsafe_html, parser);
-    ammonia::clean(&unsafe_html)
+    has_results: bool,
 }
 
 pub async fn consultation(
@@ -132,9 +125,11 @@ pub async fn consultation(
     let c = &stored.consultation;
     let now = state.clock.now();
     let s = summary(c, locale, now);
+    let id = stored.id;
+    let has_results = !state.db.run(move |conn| crate::db::results::versions(conn, id)).await.page(locale)?.is_empty();
     let page = ConsultationPage {
         page: PageContext::new(locale, s.title.clone(), format!("/c/{}", c.slug)),
-        summary_html: notice_html(c.summary.get(locale)),
+        summary_html: crate::markdown::SanitizedHtml::from_markdown(c.summary.get(locale)),
         organizers: c.organizers.iter().map(|o| o.get(locale).to_string()).collect(),
         drafts: draft_items(c, locale),
         postal_deadline: i18n::date(locale, c.postal_deadline()),
@@ -144,6 +139,7 @@ pub async fn consultation(
         fax: c.contact.fax.clone().unwrap_or_default(),
         email: c.contact.email.clone().unwrap_or_default(),
         is_open: c.status_at(now) == WindowStatus::Open,
+        has_results,
         s,
     };
     let mut response = html(render(&page).page(locale)?);

@@ -10,4 +10,5 @@ mod operations;
 mod privacy;
 mod staff;
 mod storage;
+mod triage;
 mod web_form;

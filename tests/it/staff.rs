@@ -86,6 +86,10 @@ pub async fn transcribe(c: &StaffClient, fields: &[(&str, &str)], scan: Option<(
     c.client.post(format!("{}/staff/transcriptions", c.base)).multipart(form).send().await.unwrap()
 }
 
+pub fn receipt_of_transcription(response: &reqwest::Response) -> String {
+    receipt_of(response)
+}
+
 fn receipt_of(response: &reqwest::Response) -> String {
     assert_eq!(response.status(), 303, "transcription saved");
     let location = response.headers()["location"].to_str().unwrap();
@@ -463,6 +467,20 @@ async fn every_staff_route_checks_the_role(backend: Backend) {
     let receipt = receipt_of(&transcribe(&typist, &letter("postal", "2020-04-28", ""), Some(("s.png", png()))).await);
     let page = typist.get(&format!("/staff/transcriptions/{receipt}")).await.text().await.unwrap();
     let attachment = page[page.find("/staff/attachments/").unwrap()..].split('"').next().unwrap().to_string();
+    let (opinion_id, item_id) = app
+        .db
+        .write(|c| {
+            use diesel::prelude::*;
+            use pubcom::db::schema::opinions;
+            let opinion: i64 = opinions::table.select(opinions::id).first(c)?;
+            let cid = pubcom::db::consultations::find(c, "ismap-2020")?.unwrap().id;
+            let text =
+                pubcom::db::responses::ItemText { summary_ja: "s".into(), view_ja: "v".into(), ..Default::default() };
+            let item = pubcom::db::responses::create(c, cid, None, &text, chrono::Utc::now())?;
+            Ok((opinion, item))
+        })
+        .await
+        .unwrap();
     let target_id = app.db.run(|c| Ok(pubcom::db::staff::find_by_username(c, "target")?.unwrap().id)).await.unwrap();
 
     use Role::*;
@@ -487,6 +505,19 @@ async fn every_staff_route_checks_the_role(backend: Backend) {
         ("POST", format!("{u}/enable"), vec![Admin]),
         ("GET", "/staff/audit".into(), vec![Admin]),
         ("GET", "/staff/audit.csv".into(), vec![Admin]),
+        ("GET", "/staff/c".into(), vec![Analyst, Approver, Admin]),
+        ("GET", "/staff/c/ismap-2020".into(), vec![Analyst, Approver, Admin]),
+        ("GET", "/staff/c/ismap-2020/opinions".into(), vec![Analyst, Approver, Admin]),
+        ("POST", "/staff/c/ismap-2020/opinions/bulk".into(), vec![Analyst, Approver, Admin]),
+        ("GET", format!("/staff/opinions/{opinion_id}"), vec![Analyst, Approver, Admin]),
+        ("POST", format!("/staff/opinions/{opinion_id}"), vec![Analyst, Approver, Admin]),
+        ("GET", "/staff/c/ismap-2020/responses".into(), vec![Analyst, Approver, Admin]),
+        ("POST", "/staff/c/ismap-2020/responses".into(), vec![Analyst, Approver, Admin]),
+        ("GET", format!("/staff/responses/{item_id}"), vec![Analyst, Approver, Admin]),
+        ("POST", format!("/staff/responses/{item_id}"), vec![Analyst, Approver, Admin]),
+        ("POST", format!("/staff/responses/{item_id}/approve"), vec![Approver, Admin]),
+        ("GET", "/staff/c/ismap-2020/publish".into(), vec![Approver, Admin]),
+        ("POST", "/staff/c/ismap-2020/publish".into(), vec![Approver, Admin]),
         ("POST", "/staff/sign-out".into(), all.clone()),
     ];
     let mut clients = Vec::new();
@@ -507,6 +538,8 @@ async fn every_staff_route_checks_the_role(backend: Backend) {
                     ("reason", "r"),
                     ("role", "analyst"),
                     ("consultation", "ismap-2020"),
+                    ("action", "note"),
+                    ("scope", "selected"),
                 ];
                 if path == "/staff/transcriptions" {
                     let form =

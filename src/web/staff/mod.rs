@@ -2,7 +2,10 @@
 //! makes, CSRF and Origin checks on every state-changing request.
 pub mod audit_log;
 pub mod auth;
+pub mod publish;
+pub mod responses;
 pub mod transcriptions;
+pub mod triage;
 pub mod users;
 
 use super::error::{AppError, ErrorKind, OrRespond};
@@ -42,7 +45,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}/disable", web::post().to(users::disable))
             .route("/users/{id}/enable", web::post().to(users::enable))
             .route("/audit", web::get().to(audit_log::list))
-            .route("/audit.csv", web::get().to(audit_log::export)),
+            .route("/audit.csv", web::get().to(audit_log::export))
+            .route("/c", web::get().to(triage::consultations))
+            .route("/c/{slug}", web::get().to(triage::overview))
+            .route("/c/{slug}/opinions", web::get().to(triage::list))
+            .route("/c/{slug}/opinions/bulk", web::post().to(triage::bulk))
+            .route("/opinions/{id}", web::get().to(triage::detail))
+            .route("/opinions/{id}", web::post().to(triage::change))
+            .route("/c/{slug}/responses", web::get().to(responses::list))
+            .route("/c/{slug}/responses", web::post().to(responses::create))
+            .route("/responses/{id}", web::get().to(responses::edit))
+            .route("/responses/{id}", web::post().to(responses::update))
+            .route("/responses/{id}/approve", web::post().to(responses::approve))
+            .route("/c/{slug}/publish", web::get().to(publish::review))
+            .route("/c/{slug}/publish", web::post().to(publish::publish)),
     );
 }
 
@@ -73,6 +89,7 @@ impl Staff {
             can_transcribe: self.can(Permission::Transcribe),
             can_manage_users: self.can(Permission::ManageUsers),
             can_read_audit: self.can(Permission::ReadAudit),
+            can_triage: self.can(Permission::Triage),
         }
     }
 }
@@ -84,6 +101,7 @@ pub struct StaffNav {
     pub can_transcribe: bool,
     pub can_manage_users: bool,
     pub can_read_audit: bool,
+    pub can_triage: bool,
 }
 
 pub fn role_label(locale: Locale, role: Role) -> &'static str {
@@ -179,6 +197,18 @@ pub fn same_origin(req: &HttpRequest, state: &AppState) -> bool {
     let host = req.connection_info().host().to_string();
     let scheme = req.connection_info().scheme().to_string();
     origin == configured || origin == format!("{scheme}://{host}")
+}
+
+/// Parses an urlencoded staff form body keeping repeated names (checkbox lists).
+pub async fn form_pairs(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<Vec<(String, String)>, AppError> {
+    let locale = request_locale(req);
+    let body = super::security::read_body(req, payload, state.settings.max_request_bytes).await.page(locale)?;
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))
 }
 
 /// Parses an urlencoded staff form body.

@@ -1,0 +1,14 @@
+DROP INDEX opinions_reason_trgm;
+DROP INDEX opinions_body_trgm;
+DROP TABLE result_versions;
+DROP FUNCTION result_versions_immutable();
+DROP TABLE response_items;
+DROP TABLE opinion_notes;
+DROP TABLE opinion_tags;
+DROP INDEX opinions_response_item;
+DROP INDEX opinions_triage;
+ALTER TABLE opinions DROP COLUMN original_draft_id;
+ALTER TABLE opinions DROP COLUMN response_item_id;
+ALTER TABLE opinions DROP COLUMN duplicate_of;
+ALTER TABLE opinions DROP COLUMN triage_reason;
+ALTER TABLE opinions DROP COLUMN assignee_id;

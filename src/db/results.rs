@@ -1,0 +1,240 @@
+//! Publication: the coverage check, building the results from triage, and the immutable,
+//! numbered versions (the database refuses to change a stored version).
+use super::consultations::StoredConsultation;
+use super::responses;
+use super::schema::{opinions, result_versions, submissions};
+use super::{from_db_time, to_db_time, DbConnection, DbError};
+use crate::domain::results::{Count, PublishedItem, PublishedOpinion, PublishedResults, Section, Text, Totals};
+use crate::domain::triage::{coverage_gaps, Coverage, Gap, TriageState};
+use crate::domain::Localized;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Queryable)]
+struct Row {
+    id: i64,
+    location: Option<String>,
+    body: String,
+    reason: Option<String>,
+    state: String,
+    triage_reason: Option<String>,
+    duplicate_of: Option<i64>,
+    item_id: Option<i64>,
+    submission_id: i64,
+    channel: String,
+    late: bool,
+    late_accepted: Option<i64>,
+    organization: Option<String>,
+    publish_organization: bool,
+}
+
+fn rows(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Row>, DbError> {
+    Ok(opinions::table
+        .inner_join(submissions::table)
+        .filter(submissions::consultation_id.eq(consultation_id))
+        .order(opinions::id.asc())
+        .select((
+            opinions::id,
+            opinions::location,
+            opinions::body,
+            opinions::reason,
+            opinions::triage_state,
+            opinions::triage_reason,
+            opinions::duplicate_of,
+            opinions::response_item_id,
+            submissions::id,
+            submissions::channel,
+            submissions::late,
+            submissions::late_accepted_by,
+            submissions::organization,
+            submissions::publish_organization,
+        ))
+        .load(conn)?)
+}
+
+fn state_of(r: &Row) -> TriageState {
+    r.state.parse().unwrap_or(TriageState::New)
+}
+
+/// What stands between the consultation and publication; empty when nothing does.
+pub fn gaps(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Gap>, DbError> {
+    let items: HashMap<i64, bool> =
+        responses::list(conn, consultation_id)?.into_iter().map(|i| (i.id, i.approved())).collect();
+    let coverage: Vec<Coverage> = rows(conn, consultation_id)?
+        .iter()
+        .map(|r| Coverage {
+            opinion_id: r.id,
+            considered: !r.late || r.late_accepted.is_some(),
+            state: state_of(r),
+            has_reason: r.triage_reason.as_deref().is_some_and(|t| !t.trim().is_empty()) || r.duplicate_of.is_some(),
+            item: r.item_id.map(|id| (id, items.get(&id).copied().unwrap_or(false))),
+        })
+        .collect();
+    Ok(coverage_gaps(&coverage))
+}
+
+fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<Count> {
+    let mut out: Vec<Count> = Vec::new();
+    for key in keys {
+        match out.iter_mut().find(|c| c.key == key) {
+            Some(c) => c.count += 1,
+            None => out.push(Count { key: key.to_string(), count: 1 }),
+        }
+    }
+    out
+}
+
+/// The results as they would be published now.
+pub fn build(
+    conn: &mut DbConnection,
+    stored: &StoredConsultation,
+    version: i32,
+    now: DateTime<Utc>,
+) -> Result<PublishedResults, DbError> {
+    let c = &stored.consultation;
+    let all = rows(conn, stored.id)?;
+    let items = responses::list(conn, stored.id)?;
+    let code_of: HashMap<i64, &str> = stored.draft_ids.iter().map(|(code, id)| (*id, code.as_str())).collect();
+    let considered = |r: &Row| !r.late || r.late_accepted.is_some();
+    let mut sections: Vec<Section> = Vec::new();
+    // Drafts in the order the consultation lists them, the consultation as a whole last.
+    let mut order: Vec<Option<i64>> =
+        c.drafts.iter().filter_map(|d| stored.draft_ids.get(&d.code).copied().map(Some)).collect();
+    order.push(None);
+    for draft_id in order {
+        let mut published_items = Vec::new();
+        for item in items.iter().filter(|i| i.draft_id == draft_id && i.approved()) {
+            let answered: Vec<&Row> = all
+                .iter()
+                .filter(|r| r.item_id == Some(item.id) && considered(r) && state_of(r) == TriageState::Answered)
+                .collect();
+            published_items.push(PublishedItem {
+                number: published_items.len() + 1,
+                summary: Text { ja: item.summary_ja.clone(), en: item.summary_en.clone() },
+                view: Text { ja: item.view_ja.clone(), en: item.view_en.clone() },
+                changed: item.changed,
+                change: Text { ja: item.change_ja.clone(), en: item.change_en.clone() },
+                opinion_count: answered.len(),
+                opinions: answered
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| PublishedOpinion {
+                        number: i + 1,
+                        location: r.location.clone(),
+                        body: r.body.clone(),
+                        reason: r.reason.clone(),
+                        organization: r.organization.clone().filter(|_| r.publish_organization),
+                    })
+                    .collect(),
+            });
+        }
+        if published_items.is_empty() {
+            continue;
+        }
+        let (draft, title) = match draft_id.and_then(|id| code_of.get(&id)) {
+            Some(code) => (Some(code.to_string()), c.draft(code).map(|d| d.title.clone()).unwrap_or_default()),
+            None => (None, Localized::new("案件全体について", "The consultation as a whole")),
+        };
+        sections.push(Section { draft, title, items: published_items });
+    }
+    let published: i64 = sections.iter().flat_map(|s| &s.items).map(|i| i.opinion_count as i64).sum();
+    let mut submissions_seen: Vec<i64> = all.iter().map(|r| r.submission_id).collect();
+    submissions_seen.sort_unstable();
+    submissions_seen.dedup();
+    let not_published = count_by(all.iter().filter_map(|r| {
+        if !considered(r) {
+            Some("late")
+        } else {
+            match state_of(r) {
+                TriageState::Answered => None,
+                other => Some(other.as_str()),
+            }
+        }
+    }));
+    Ok(PublishedResults {
+        consultation: c.slug.clone(),
+        version,
+        published_at: now,
+        title: c.title.clone(),
+        totals: Totals {
+            submissions: submissions_seen.len() as i64,
+            opinions: all.len() as i64,
+            by_channel: count_by(all.iter().map(|r| r.channel.as_str())),
+            late: all.iter().filter(|r| r.late).count() as i64,
+            late_accepted: all.iter().filter(|r| r.late && r.late_accepted.is_some()).count() as i64,
+            published,
+            not_published,
+        },
+        sections,
+    })
+}
+
+#[derive(Debug)]
+pub enum PublishOutcome {
+    Published(i32),
+    Refused(Vec<Gap>),
+}
+
+/// Publishes a new version if nothing is missing. Call inside a transaction.
+pub fn publish(
+    conn: &mut DbConnection,
+    stored: &StoredConsultation,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<PublishOutcome, DbError> {
+    let missing = gaps(conn, stored.id)?;
+    if !missing.is_empty() {
+        return Ok(PublishOutcome::Refused(missing));
+    }
+    let last: Option<i32> = result_versions::table
+        .filter(result_versions::consultation_id.eq(stored.id))
+        .select(diesel::dsl::max(result_versions::version))
+        .first(conn)?;
+    let version = last.unwrap_or(0) + 1;
+    let results = build(conn, stored, version, now)?;
+    let content = serde_json::to_string(&results).map_err(|e| DbError::Corrupt(e.to_string()))?;
+    diesel::insert_into(result_versions::table)
+        .values((
+            result_versions::consultation_id.eq(stored.id),
+            result_versions::version.eq(version),
+            result_versions::published_at.eq(to_db_time(now)),
+            result_versions::published_by.eq(by),
+            result_versions::content.eq(content),
+        ))
+        .execute(conn)?;
+    Ok(PublishOutcome::Published(version))
+}
+
+/// A published version (the newest when `version` is `None`).
+pub fn load(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+    version: Option<i32>,
+) -> Result<Option<PublishedResults>, DbError> {
+    let mut q = result_versions::table
+        .filter(result_versions::consultation_id.eq(consultation_id))
+        .select(result_versions::content)
+        .order(result_versions::version.desc())
+        .into_boxed::<super::MultiBackend>();
+    if let Some(v) = version {
+        q = q.filter(result_versions::version.eq(v));
+    }
+    let content: Option<String> = q.first(conn).optional()?;
+    content.map(|c| serde_json::from_str(&c).map_err(|e| DbError::Corrupt(e.to_string()))).transpose()
+}
+
+/// All versions of a consultation: number and publication time.
+pub fn versions(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<(i32, DateTime<Utc>)>, DbError> {
+    let rows: Vec<(i32, chrono::NaiveDateTime)> = result_versions::table
+        .filter(result_versions::consultation_id.eq(consultation_id))
+        .order(result_versions::version.asc())
+        .select((result_versions::version, result_versions::published_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(v, at)| (v, from_db_time(at))).collect())
+}
+
+/// Ids of consultations that have published results.
+pub fn published_consultations(conn: &mut DbConnection) -> Result<Vec<i64>, DbError> {
+    Ok(result_versions::table.select(result_versions::consultation_id).distinct().load(conn)?)
+}

@@ -1,0 +1,485 @@
+//! Opinions as analysts work through them: filtered lists with keyset pagination and full-text
+//! search, counts per draft, and the triage changes (state, assignee, tags, notes, draft).
+use super::schema::{opinion_notes, opinion_tags, opinions, staff_users, submissions};
+use super::{from_db_time, to_db_time, DbConnection, DbError, MultiBackend};
+use crate::domain::triage::TriageState;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+/// Which draft an opinion list covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftScope {
+    Any,
+    /// Addressed to the consultation as a whole.
+    Whole,
+    Draft(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Any,
+    Nobody,
+    User(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Oldest,
+    Newest,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpinionFilter {
+    pub consultation_id: i64,
+    pub draft: DraftScope,
+    pub state: Option<TriageState>,
+    pub tag: Option<String>,
+    pub channel: Option<String>,
+    pub late: Option<bool>,
+    pub assignee: Assignee,
+    pub linked: Option<bool>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub text: Option<String>,
+    pub order: Order,
+    /// Keyset pagination: continue after this opinion id in the chosen order.
+    pub after: Option<i64>,
+}
+
+impl OpinionFilter {
+    pub fn new(consultation_id: i64) -> Self {
+        Self {
+            consultation_id,
+            draft: DraftScope::Any,
+            state: None,
+            tag: None,
+            channel: None,
+            late: None,
+            assignee: Assignee::Any,
+            linked: None,
+            from: None,
+            until: None,
+            text: None,
+            order: Order::Oldest,
+            after: None,
+        }
+    }
+}
+
+type Boxed<'a> = diesel::internal::table_macro::BoxedSelectStatement<
+    'a,
+    (opinions::SqlType, submissions::SqlType),
+    diesel::internal::table_macro::FromClause<
+        diesel::internal::table_macro::JoinOn<
+            diesel::internal::table_macro::Join<
+                opinions::table,
+                submissions::table,
+                diesel::internal::table_macro::Inner,
+            >,
+            diesel::dsl::Eq<diesel::dsl::Nullable<opinions::submission_id>, diesel::dsl::Nullable<submissions::id>>,
+        >,
+    >,
+    MultiBackend,
+>;
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn filtered(filter: &OpinionFilter, sqlite: bool) -> Boxed<'static> {
+    let mut q = opinions::table.inner_join(submissions::table).into_boxed::<MultiBackend>();
+    q = q.filter(submissions::consultation_id.eq(filter.consultation_id));
+    q = match filter.draft {
+        DraftScope::Any => q,
+        DraftScope::Whole => q.filter(opinions::draft_id.is_null()),
+        DraftScope::Draft(id) => q.filter(opinions::draft_id.eq(id)),
+    };
+    if let Some(state) = filter.state {
+        q = q.filter(opinions::triage_state.eq(state.as_str()));
+    }
+    if let Some(tag) = &filter.tag {
+        let tagged = opinion_tags::table.filter(opinion_tags::tag.eq(tag.clone())).select(opinion_tags::opinion_id);
+        q = q.filter(opinions::id.eq_any(tagged));
+    }
+    if let Some(channel) = &filter.channel {
+        q = q.filter(submissions::channel.eq(channel.clone()));
+    }
+    if let Some(late) = filter.late {
+        q = q.filter(submissions::late.eq(late));
+    }
+    q = match filter.assignee {
+        Assignee::Any => q,
+        Assignee::Nobody => q.filter(opinions::assignee_id.is_null()),
+        Assignee::User(id) => q.filter(opinions::assignee_id.eq(id)),
+    };
+    if let Some(linked) = filter.linked {
+        q = if linked {
+            q.filter(opinions::response_item_id.is_not_null())
+        } else {
+            q.filter(opinions::response_item_id.is_null())
+        };
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(submissions::received_at.ge(to_db_time(from)));
+    }
+    if let Some(until) = filter.until {
+        q = q.filter(submissions::received_at.lt(to_db_time(until)));
+    }
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(text);
+        q = if sqlite && text.chars().count() >= 3 {
+            // The trigram index answers substring searches in any script.
+            let quoted = format!("\"{}\"", text.replace('"', "\"\""));
+            q.filter(
+                diesel::dsl::sql::<Bool>("opinions.id IN (SELECT rowid FROM opinions_fts WHERE opinions_fts MATCH ")
+                    .bind::<Text, _>(quoted)
+                    .sql(")"),
+            )
+        } else if sqlite {
+            q.filter(
+                diesel::dsl::sql::<Bool>("(opinions.body LIKE ")
+                    .bind::<Text, _>(pattern.clone())
+                    .sql(" ESCAPE '\\' OR opinions.reason LIKE ")
+                    .bind::<Text, _>(pattern)
+                    .sql(" ESCAPE '\\')"),
+            )
+        } else {
+            q.filter(
+                diesel::dsl::sql::<Bool>("(opinions.body ILIKE ")
+                    .bind::<Text, _>(pattern.clone())
+                    .sql(" OR opinions.reason ILIKE ")
+                    .bind::<Text, _>(pattern)
+                    .sql(")"),
+            )
+        };
+    }
+    q
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ListRow {
+    pub id: i64,
+    pub receipt_number: String,
+    pub channel: String,
+    pub received_at: chrono::NaiveDateTime,
+    pub late: bool,
+    pub late_accepted: Option<i64>,
+    pub draft_id: Option<i64>,
+    pub location: Option<String>,
+    pub body: String,
+    pub state: String,
+    pub assignee_id: Option<i64>,
+    pub response_item_id: Option<i64>,
+}
+
+impl ListRow {
+    pub fn received_at_utc(&self) -> DateTime<Utc> {
+        from_db_time(self.received_at)
+    }
+}
+
+/// One page of opinions; the next page starts after the last id returned.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &OpinionFilter,
+    sqlite: bool,
+    limit: i64,
+) -> Result<Vec<ListRow>, DbError> {
+    let mut q = filtered(filter, sqlite);
+    q = match (filter.order, filter.after) {
+        (Order::Oldest, Some(after)) => q.filter(opinions::id.gt(after)),
+        (Order::Newest, Some(after)) => q.filter(opinions::id.lt(after)),
+        (_, None) => q,
+    };
+    q = match filter.order {
+        Order::Oldest => q.order(opinions::id.asc()),
+        Order::Newest => q.order(opinions::id.desc()),
+    };
+    Ok(q.limit(limit)
+        .select((
+            opinions::id,
+            submissions::receipt_number,
+            submissions::channel,
+            submissions::received_at,
+            submissions::late,
+            submissions::late_accepted_by,
+            opinions::draft_id,
+            opinions::location,
+            opinions::body,
+            opinions::triage_state,
+            opinions::assignee_id,
+            opinions::response_item_id,
+        ))
+        .load(conn)?)
+}
+
+pub fn count(conn: &mut DbConnection, filter: &OpinionFilter, sqlite: bool) -> Result<i64, DbError> {
+    Ok(filtered(filter, sqlite).count().get_result(conn)?)
+}
+
+/// Every opinion id the filter matches, for bulk actions on "all results".
+pub fn ids(conn: &mut DbConnection, filter: &OpinionFilter, sqlite: bool) -> Result<Vec<i64>, DbError> {
+    Ok(filtered(filter, sqlite).order(opinions::id.asc()).select(opinions::id).load(conn)?)
+}
+
+/// Counts per draft and per state, channel and lateness: the triage overview.
+#[derive(Debug, Clone, Default)]
+pub struct DraftCounts {
+    pub draft_id: Option<i64>,
+    pub total: i64,
+    pub by_state: Vec<(String, i64)>,
+    pub by_channel: Vec<(String, i64)>,
+    pub late: i64,
+    pub unassigned: i64,
+}
+
+#[derive(QueryableByName)]
+struct OverviewRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    draft_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    triage_state: String,
+    #[diesel(sql_type = Text)]
+    channel: String,
+    #[diesel(sql_type = Bool)]
+    late: bool,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    unassigned: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+pub fn overview(conn: &mut DbConnection, consultation_id: i64, sqlite: bool) -> Result<Vec<DraftCounts>, DbError> {
+    let placeholder = if sqlite { "?" } else { "$1" };
+    let rows: Vec<OverviewRow> = diesel::sql_query(format!(
+        "SELECT o.draft_id, o.triage_state, s.channel, s.late, \
+         CASE WHEN o.assignee_id IS NULL THEN 1 ELSE 0 END AS unassigned, COUNT(*) AS n \
+         FROM opinions o JOIN submissions s ON s.id = o.submission_id \
+         WHERE s.consultation_id = {placeholder} \
+         GROUP BY o.draft_id, o.triage_state, s.channel, s.late, CASE WHEN o.assignee_id IS NULL THEN 1 ELSE 0 END"
+    ))
+    .bind::<diesel::sql_types::BigInt, _>(consultation_id)
+    .load(conn)?;
+    let rows = rows.into_iter().map(|r| (r.draft_id, r.triage_state, r.channel, r.late, r.unassigned == 1, r.n));
+    let mut out: Vec<DraftCounts> = Vec::new();
+    for (draft_id, state, channel, late, unassigned, n) in rows {
+        let entry = match out.iter_mut().position(|d| d.draft_id == draft_id) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(DraftCounts { draft_id, ..Default::default() });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        entry.total += n;
+        if late {
+            entry.late += n;
+        }
+        if unassigned {
+            entry.unassigned += n;
+        }
+        add(&mut entry.by_state, state, n);
+        add(&mut entry.by_channel, channel, n);
+    }
+    Ok(out)
+}
+
+fn add(counts: &mut Vec<(String, i64)>, key: String, n: i64) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, c)) => *c += n,
+        None => counts.push((key, n)),
+    }
+}
+
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct OpinionDetail {
+    pub id: i64,
+    pub submission_id: i64,
+    pub consultation_id: i64,
+    pub receipt_number: String,
+    pub channel: String,
+    pub received_at: chrono::NaiveDateTime,
+    pub late: bool,
+    pub late_accepted: Option<i64>,
+    pub draft_id: Option<i64>,
+    pub original_draft_id: Option<i64>,
+    pub location: Option<String>,
+    pub body: String,
+    pub reason: Option<String>,
+    pub state: String,
+    pub triage_reason: Option<String>,
+    pub duplicate_of: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub response_item_id: Option<i64>,
+}
+
+pub fn detail(conn: &mut DbConnection, id: i64) -> Result<Option<OpinionDetail>, DbError> {
+    Ok(opinions::table
+        .inner_join(submissions::table)
+        .filter(opinions::id.eq(id))
+        .select((
+            opinions::id,
+            submissions::id,
+            submissions::consultation_id,
+            submissions::receipt_number,
+            submissions::channel,
+            submissions::received_at,
+            submissions::late,
+            submissions::late_accepted_by,
+            opinions::draft_id,
+            opinions::original_draft_id,
+            opinions::location,
+            opinions::body,
+            opinions::reason,
+            opinions::triage_state,
+            opinions::triage_reason,
+            opinions::duplicate_of,
+            opinions::assignee_id,
+            opinions::response_item_id,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Sets the state of the given opinions. Leaving `answered` unlinks them; a reason is kept
+/// only for the states that need one.
+pub fn set_state(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    state: TriageState,
+    reason: Option<&str>,
+    duplicate_of: Option<i64>,
+) -> Result<usize, DbError> {
+    let mut changed = 0;
+    for chunk in ids.chunks(500) {
+        let reason = if state.needs_reason() { reason } else { None };
+        let unlink = state != TriageState::Answered;
+        let target = opinions::table.filter(opinions::id.eq_any(chunk));
+        changed += if unlink {
+            diesel::update(target)
+                .set((
+                    opinions::triage_state.eq(state.as_str()),
+                    opinions::triage_reason.eq(reason),
+                    opinions::duplicate_of.eq(duplicate_of),
+                    opinions::response_item_id.eq(None::<i64>),
+                ))
+                .execute(conn)?
+        } else {
+            diesel::update(target)
+                .set((opinions::triage_state.eq(state.as_str()), opinions::triage_reason.eq(None::<String>)))
+                .execute(conn)?
+        };
+    }
+    Ok(changed)
+}
+
+pub fn assign(conn: &mut DbConnection, ids: &[i64], assignee: Option<i64>) -> Result<usize, DbError> {
+    let mut changed = 0;
+    for chunk in ids.chunks(500) {
+        changed += diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
+            .set(opinions::assignee_id.eq(assignee))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// Links opinions to a response item: they are answered by it.
+pub fn link(conn: &mut DbConnection, ids: &[i64], item_id: i64) -> Result<usize, DbError> {
+    let mut changed = 0;
+    for chunk in ids.chunks(500) {
+        changed += diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
+            .set((
+                opinions::response_item_id.eq(Some(item_id)),
+                opinions::triage_state.eq(TriageState::Answered.as_str()),
+                opinions::triage_reason.eq(None::<String>),
+                opinions::duplicate_of.eq(None::<i64>),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+pub fn add_tag(conn: &mut DbConnection, ids: &[i64], tag: &str) -> Result<usize, DbError> {
+    let existing: Vec<i64> = opinion_tags::table
+        .filter(opinion_tags::tag.eq(tag))
+        .filter(opinion_tags::opinion_id.eq_any(ids))
+        .select(opinion_tags::opinion_id)
+        .load(conn)?;
+    let mut added = 0;
+    for id in ids.iter().filter(|id| !existing.contains(id)) {
+        added += diesel::insert_into(opinion_tags::table)
+            .values((opinion_tags::opinion_id.eq(id), opinion_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(added)
+}
+
+pub fn remove_tag(conn: &mut DbConnection, id: i64, tag: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(opinion_tags::table.filter(opinion_tags::opinion_id.eq(id)).filter(opinion_tags::tag.eq(tag)))
+        .execute(conn)?)
+}
+
+pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, String)>, DbError> {
+    Ok(opinion_tags::table
+        .filter(opinion_tags::opinion_id.eq_any(ids))
+        .order((opinion_tags::opinion_id.asc(), opinion_tags::tag.asc()))
+        .select((opinion_tags::opinion_id, opinion_tags::tag))
+        .load(conn)?)
+}
+
+/// The tags in use in a consultation, for the filter list.
+pub fn tags_in(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<String>, DbError> {
+    Ok(opinion_tags::table
+        .inner_join(opinions::table.inner_join(submissions::table))
+        .filter(submissions::consultation_id.eq(consultation_id))
+        .select(opinion_tags::tag)
+        .distinct()
+        .order(opinion_tags::tag.asc())
+        .load(conn)?)
+}
+
+pub fn add_note(conn: &mut DbConnection, id: i64, author: i64, body: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::insert_into(opinion_notes::table)
+        .values((
+            opinion_notes::opinion_id.eq(id),
+            opinion_notes::author_id.eq(author),
+            opinion_notes::body.eq(body),
+            opinion_notes::created_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub struct Note {
+    pub author: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+pub fn notes_of(conn: &mut DbConnection, id: i64) -> Result<Vec<Note>, DbError> {
+    let rows: Vec<(String, String, chrono::NaiveDateTime)> = opinion_notes::table
+        .inner_join(staff_users::table.on(opinion_notes::author_id.eq(staff_users::id)))
+        .filter(opinion_notes::opinion_id.eq(id))
+        .order(opinion_notes::id.asc())
+        .select((staff_users::username, opinion_notes::body, opinion_notes::created_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(author, body, at)| Note { author, body, at: from_db_time(at) }).collect())
+}
+
+/// Moves an opinion to another draft, keeping the submitter's first choice.
+pub fn move_to_draft(
+    conn: &mut DbConnection,
+    id: i64,
+    current: Option<i64>,
+    original: Option<i64>,
+    to: Option<i64>,
+) -> Result<(), DbError> {
+    let keep_original = if original.is_some() { original } else { current };
+    diesel::update(opinions::table.find(id))
+        .set((opinions::draft_id.eq(to), opinions::original_draft_id.eq(keep_original)))
+        .execute(conn)?;
+    Ok(())
+}

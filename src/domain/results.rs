@@ -1,0 +1,85 @@
+//! The published results of a consultation: what the body answered, per draft, with the
+//! opinions each answer covers and the counts the law asks for. Built once at publication and
+//! stored as it is, so a published version never changes.
+use super::locale::{Locale, Localized};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublishedResults {
+    pub consultation: String,
+    pub version: i32,
+    pub published_at: DateTime<Utc>,
+    pub title: Localized,
+    pub totals: Totals,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub submissions: i64,
+    pub opinions: i64,
+    /// Opinions received per channel.
+    pub by_channel: Vec<Count>,
+    pub late: i64,
+    pub late_accepted: i64,
+    pub published: i64,
+    /// Opinions whose text is not published, per reason.
+    pub not_published: Vec<Count>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Count {
+    pub key: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Section {
+    /// `None` for opinions on the consultation as a whole.
+    pub draft: Option<String>,
+    pub title: Localized,
+    pub items: Vec<PublishedItem>,
+}
+
+/// Markdown as the body wrote it, per language; pages render it through `SanitizedHtml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct Text {
+    pub ja: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn get(&self, locale: Locale) -> &str {
+        let (own, other) = match locale {
+            Locale::Ja => (&self.ja, &self.en),
+            Locale::En => (&self.en, &self.ja),
+        };
+        if own.trim().is_empty() {
+            other
+        } else {
+            own
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublishedItem {
+    pub number: usize,
+    pub summary: Text,
+    pub view: Text,
+    pub changed: bool,
+    pub change: Text,
+    pub opinion_count: usize,
+    pub opinions: Vec<PublishedOpinion>,
+}
+
+/// An opinion as published: its text and, only where the submitter agreed, the organization.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublishedOpinion {
+    pub number: usize,
+    pub location: Option<String>,
+    pub body: String,
+    pub reason: Option<String>,
+    pub organization: Option<String>,
+}
