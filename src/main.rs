@@ -32,6 +32,17 @@ enum Command {
     },
     /// Run only the background worker (receipt emails), for deployments that separate it.
     Worker,
+    /// Fill a consultation with made-up submissions to try triage and publication at scale.
+    Generate {
+        /// The consultation's slug, e.g. ismap-2020
+        slug: String,
+        /// About how many opinions to add
+        #[arg(long, default_value_t = 1000)]
+        opinions: usize,
+        /// Random seed, for repeatable data
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -120,6 +131,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             for (slug, outcome) in done {
                 println!("{slug}: {outcome:?}");
             }
+        }
+        Command::Generate { slug, opinions, seed } => {
+            let done = tokio::task::spawn_blocking(move || -> anyhow::Result<pubcom::generate::Generated> {
+                let db = startup::open_database(&settings)?;
+                startup::load_new_consultations(&db, &settings.consultations_dir, clock.as_ref())?;
+                let mut last = 0;
+                let done = pubcom::generate::fill(&db, &slug, opinions, seed, clock.as_ref(), &mut |made| {
+                    if made - last >= 10_000 || made >= opinions {
+                        eprintln!("  {made} / {opinions} opinions");
+                        last = made;
+                    }
+                })?;
+                Ok(done)
+            })
+            .await??;
+            println!("added {} submissions with {} opinions", done.submissions, done.opinions);
         }
         Command::User { command } => {
             let done = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {

@@ -395,6 +395,32 @@ async fn moving_an_opinion_keeps_the_submitters_choice(backend: Backend) {
     let admin = signed_in(&app, "admin1", Role::Admin).await;
     let log = admin.get(&format!("/staff/audit?action=opinion_move&object={id}")).await.text().await.unwrap();
     assert_eq!(log.matches("<td>opinion_move</td>").count(), 2, "both moves are in the audit log");
+    // Wrong references are refused with a message, never a server error.
+    assert_eq!(
+        post_opinion(&analyst, id, &[("action", "state"), ("state", "duplicate"), ("duplicate_of", "999999")])
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        post_opinion(&analyst, id, &[("action", "state"), ("state", "duplicate"), ("duplicate_of", &id.to_string())])
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(post_opinion(&analyst, id, &[("action", "assign"), ("assignee", "999999")]).await.status(), 422);
+    assert_eq!(
+        post_opinion(&analyst, id, &[("action", "link"), ("item", "999999")]).await.status(),
+        303,
+        "an unknown item links nothing"
+    );
+    assert!(analyst
+        .get(&format!("/staff/opinions/{id}?lang=en"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"state\">New"));
     // Notes and assignment.
     assert_eq!(post_opinion(&analyst, id, &[("action", "note"), ("note", "ask the audit team")]).await.status(), 303);
     let analyst_id = app.db.run(|c| Ok(pubcom::db::staff::find_by_username(c, "analyst1")?.unwrap().id)).await.unwrap();

@@ -545,6 +545,12 @@ pub async fn bulk(
     if matches!(action, BulkAction::Link(_)) && !staff.can(Permission::WriteResponses) {
         return Err(AppError::html(locale, ErrorKind::Forbidden));
     }
+    if let BulkAction::Assign(Some(who)) = action {
+        let known = staff_choices(&state, locale).await?.iter().any(|c| c.value == who.to_string());
+        if !known {
+            return Err(AppError::html(locale, ErrorKind::BadRequest("unknown assignee".into())));
+        }
+    }
     let f = FilterQuery::from_pairs(&pairs);
     let sqlite = state.db.backend() == "sqlite";
     let ids: Vec<i64> = if get("scope") == "all" {
@@ -738,8 +744,15 @@ pub async fn change(
             if new_state == TriageState::Answered {
                 return refuse(t.t("action_link").into()).await;
             }
-            if new_state == TriageState::Duplicate && (duplicate_of.is_none() || duplicate_of == Some(id)) {
-                return refuse(t.t("duplicate_of_label").into()).await;
+            if new_state == TriageState::Duplicate {
+                // The original must be another opinion of the same consultation.
+                let original = match duplicate_of.filter(|d| *d != id) {
+                    Some(d) => state.db.run(move |c| tdb::detail(c, d)).await.page(locale)?,
+                    None => None,
+                };
+                if original.is_none_or(|orig| orig.consultation_id != o.consultation_id) {
+                    return refuse(t.t("duplicate_of_label").into()).await;
+                }
             }
             if new_state.needs_reason() && new_state != TriageState::Duplicate && reason.is_none() {
                 return refuse(t.t("reason_for_state").into()).await;
@@ -752,6 +765,12 @@ pub async fn change(
         }
         "assign" => {
             let who: Option<i64> = get("assignee").parse().ok();
+            if let Some(w) = who {
+                let known = staff_choices(&state, locale).await?.iter().any(|c| c.value == w.to_string());
+                if !known {
+                    return refuse(t.t("assignee_label").into()).await;
+                }
+            }
             ("opinion_assign", Box::new(move |c| tdb::assign(c, &[id], who).map(|_| ())))
         }
         "tag" => {
@@ -790,6 +809,10 @@ pub async fn change(
             let Ok(item) = get("item").parse::<i64>() else {
                 return refuse(t.t("response_item_label").into()).await;
             };
+            let found = state.db.run(move |c| responses::find(c, item)).await.page(locale)?;
+            if found.is_none_or(|i| i.consultation_id != stored.id) {
+                return refuse(t.t("response_item_label").into()).await;
+            }
             let cid = stored.id;
             ("opinion_link", Box::new(move |c| apply(c, &[id], &BulkAction::Link(item), cid).map(|_| ())))
         }

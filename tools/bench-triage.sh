@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Response times of the main triage views on a consultation filled with N generated opinions
+# (see BENCHMARKS.md). Each view is fetched RUNS times by one signed-in client; the median and
+# the slowest are reported. SQLite first, then PostgreSQL.
+#   tools/bench-triage.sh [OPINIONS] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+opinions=${1:-100000}
+runs=${2:-5}
+work=$(mktemp -d /tmp/pubcom-triage.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; dropdb -h 127.0.0.1 -U postgres --if-exists pubcom_triage >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+cargo build --release --quiet --bin pubcom
+bin=$PWD/target/release/pubcom
+export PUBCOM_DATA_DIR=$work/data PUBCOM_BIND=127.0.0.1:18090 PUBCOM_MAIL__TRANSPORT=log RUST_LOG=warn
+
+median_and_max() { sort -n | awk '{a[NR]=$1} END{printf "median %.0f ms, slowest %.0f ms", a[int((NR+1)/2)]*1000, a[NR]*1000}'; }
+
+measure() { # backend database_url
+  export PUBCOM_DATABASE_URL=$2
+  local t0=$(date +%s.%N)
+  "$bin" generate ismap-2020 --opinions "$opinions" >/dev/null 2>&1
+  awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$opinions" 'BEGIN{printf "generated %s opinions in %.0f s\n", n, b-a}'
+  echo 'a long benchmark pass phrase' | "$bin" user add bench --role admin >/dev/null
+  "$bin" serve >"$work/$1.log" 2>&1 &
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.2; done
+  local jar=$work/jar.$1 base=http://127.0.0.1:18090
+  local token=$(curl -s -c "$jar" -b "$jar" "$base/staff/sign-in" | grep -o 'name="token" value="[^"]*"' | cut -d'"' -f4)
+  curl -s -c "$jar" -b "$jar" -o /dev/null -d "token=$token&username=bench&password=a+long+benchmark+pass+phrase&next=/staff/" "$base/staff/sign-in"
+  local first=$(curl -s -b "$jar" "$base/staff/c/ismap-2020/opinions" | grep -o 'href="/staff/opinions/[0-9]*"' | head -1 | grep -o '[0-9]*')
+  local deep=$((first + opinions * 9 / 10))
+  while IFS='|' read -r name path; do
+    printf '%-44s ' "$name"
+    for _ in $(seq 1 "$runs"); do
+      curl -s -b "$jar" -o /dev/null -w '%{time_total}\n' "$base$path"
+    done | median_and_max
+    echo
+  done <<VIEWS
+overview: counts per draft, state, channel|/staff/c/ismap-2020
+list: first page, all opinions|/staff/c/ismap-2020/opinions
+list: draft + state + on time|/staff/c/ismap-2020/opinions?draft=management-standards&state=new&late=no
+list: tag filter|/staff/c/ismap-2020/opinions?tag=none-yet
+list: search Japanese (監査の頻度)|/staff/c/ismap-2020/opinions?q=%E7%9B%A3%E6%9F%BB%E3%81%AE%E9%A0%BB%E5%BA%A6
+list: search English (audit interval)|/staff/c/ismap-2020/opinions?q=audit+interval
+list: page deep in the list (keyset)|/staff/c/ismap-2020/opinions?after=$deep
+opinion page|/staff/opinions/$deep
+publication review (coverage over all)|/staff/c/ismap-2020/publish
+VIEWS
+  kill %1; wait %1 2>/dev/null || true
+}
+
+echo "machine: $(nproc) cores; opinions=$opinions runs=$runs"
+echo "--- SQLite"
+measure sqlite "sqlite://$work/triage.sqlite3"
+rm -rf "$work/data"
+echo "--- PostgreSQL"
+dropdb -h 127.0.0.1 -U postgres --if-exists pubcom_triage
+createdb -h 127.0.0.1 -U postgres pubcom_triage
+measure postgres "postgres://postgres@127.0.0.1:5432/pubcom_triage"
