@@ -411,8 +411,8 @@ async fn moving_an_opinion_keeps_the_submitters_choice(backend: Backend) {
     assert_eq!(post_opinion(&analyst, id, &[("action", "assign"), ("assignee", "999999")]).await.status(), 422);
     assert_eq!(
         post_opinion(&analyst, id, &[("action", "link"), ("item", "999999")]).await.status(),
-        303,
-        "an unknown item links nothing"
+        422,
+        "an unknown response item is refused"
     );
     assert!(analyst
         .get(&format!("/staff/opinions/{id}?lang=en"))
