@@ -357,8 +357,10 @@ pub async fn post(
         .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))?
         .into_iter()
         .collect();
-    // The language the person chose on the form wins over headers.
-    let locale = pairs.get("lang").and_then(|l| l.parse().ok()).unwrap_or(locale);
+    // A language switch on a filled-in form keeps the text; otherwise the language the
+    // person chose on the form wins over headers.
+    let switched: Option<Locale> = pairs.get("switch_lang").and_then(|l| l.parse().ok());
+    let locale = switched.or_else(|| pairs.get("lang").and_then(|l| l.parse().ok())).unwrap_or(locale);
     let stored = state.consultation_page(&slug, locale).await?;
     let c = &stored.consultation;
     let max_blocks = c.rules.max_opinions + 1;
@@ -367,7 +369,7 @@ pub async fn post(
     let token = pairs.get("token").cloned().unwrap_or_default();
     let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     let nonce = state.forms.verify(&cookie, &token).map(str::to_string);
-    let action = pairs.get("action").map(String::as_str).unwrap_or("confirm");
+    let action = if switched.is_some() { "edit" } else { pairs.get("action").map(String::as_str).unwrap_or("confirm") };
 
     let Some(nonce) = nonce else {
         // Not our form, or cookies are off: keep the text, give a fresh token, ask again.

@@ -135,6 +135,21 @@ async fn add_another_opinion_without_javascript(backend: Backend) {
     assert!(html.contains(">first</textarea>"));
 }
 
+async fn switching_language_keeps_what_was_typed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = open_form(&app, "ja").await;
+    let mut f = fields(&token, "confirm", "途中まで書いた意見");
+    f[1] = ("lang", "ja");
+    f.push(("switch_lang", "en"));
+    let response = app.post_form(FORM, &f).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains(">途中まで書いた意見</textarea>"), "the text survives the switch");
+    assert!(!html.contains("There is a problem"), "switching is not sending");
+    assert_eq!(app.count("submissions").await, 0);
+}
+
 async fn pages_outside_the_window_say_so(backend: Backend) {
     let app = spawn_app(backend).await;
     app.clock.set(seed_closes_at());
@@ -173,4 +188,5 @@ on_both_backends!(
     add_another_opinion_without_javascript,
     pages_outside_the_window_say_so,
     every_public_page_is_bilingual,
+    switching_language_keeps_what_was_typed,
 );
