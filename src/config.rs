@@ -24,6 +24,21 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub worker: WorkerSettings,
     pub staff: StaffSettings,
+    pub intake: IntakeSettings,
+}
+
+/// Group commit and admission control for public submissions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSettings {
+    /// Submissions that may wait to be written; beyond it requests get 503 with Retry-After.
+    pub queue_capacity: usize,
+    /// Most submissions committed in one transaction.
+    pub batch_max: usize,
+    /// How long a batch that is not full may wait for more, in milliseconds (0: none).
+    pub batch_wait_ms: u64,
+    /// Writer threads; absent: 1 on SQLite, 4 on PostgreSQL.
+    pub writers: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -179,6 +194,7 @@ impl Default for Settings {
                 absolute_timeout_hours: 12,
                 upload_max_bytes: 20 * 1024 * 1024,
             },
+            intake: IntakeSettings { queue_capacity: 4096, batch_max: 512, batch_wait_ms: 0, writers: None },
         }
     }
 }

@@ -45,6 +45,7 @@ pub struct Metrics {
     pub refused_invalid: Counter,
     pub refused_rate_limited: Counter,
     pub refused_token: Counter,
+    pub refused_busy: Counter,
     pub emails_sent: Counter,
     pub email_failures: Counter,
     pub request_latency: Histogram,
@@ -65,6 +66,7 @@ impl Metrics {
             ("invalid", &self.refused_invalid),
             ("rate_limited", &self.refused_rate_limited),
             ("bad_token", &self.refused_token),
+            ("busy", &self.refused_busy),
         ] {
             let _ = writeln!(out, "pubcom_submissions_refused_total{{reason=\"{reason}\"}} {}", counter.get());
         }

@@ -11,6 +11,7 @@ use crate::telemetry::RequestSpan;
 use crate::web::security::{security_headers, FormTokens, RateLimiter};
 use crate::web::{routes, AppState};
 use crate::worker::Worker;
+use crate::writer::{Writer, WriterSettings};
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -25,6 +26,8 @@ pub struct Application {
     pub port: u16,
     pub url: String,
     pub db: Db,
+    /// The group-commit writer (tests pause it to fill the queue).
+    pub writer: Writer,
     server: Server,
     worker: Worker,
     stop_worker: watch::Sender<bool>,
@@ -129,6 +132,13 @@ impl Application {
         let wake = Arc::new(Notify::new());
         let worker = build_worker(settings.clone(), db.clone(), clock.clone(), metrics.clone(), wake.clone())?;
         let secret = settings.secret_key.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
+        let writer_settings = WriterSettings {
+            queue_capacity: settings.intake.queue_capacity,
+            batch_max: settings.intake.batch_max.max(1),
+            batch_wait: std::time::Duration::from_millis(settings.intake.batch_wait_ms),
+            writers: settings.intake.writers.unwrap_or(if db.backend() == "sqlite" { 1 } else { 4 }),
+        };
+        let writer = Writer::start(db.clone(), clock.clone(), writer_settings, wake.clone());
         let state = web::Data::new(AppState {
             db: db.clone(),
             clock,
@@ -137,6 +147,7 @@ impl Application {
             limiter: RateLimiter::new(settings.rate_limit.submissions_per_minute),
             forms: FormTokens::new(&secret),
             wake_worker: wake,
+            writer: writer.clone(),
         });
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -163,7 +174,7 @@ impl Application {
         .shutdown_timeout(10)
         .run();
         let (stop_worker, _) = watch::channel(false);
-        Ok(Self { port, url: format!("http://{host}:{port}"), db, server, worker, stop_worker })
+        Ok(Self { port, url: format!("http://{host}:{port}"), db, writer, server, worker, stop_worker })
     }
 
     pub fn stop_handle(&self) -> StopHandle {

@@ -5,7 +5,7 @@ use super::AppState;
 use crate::db::consultations;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, Consultation, Locale, Localized, SubmissionInput};
-use crate::intake;
+use crate::writer::WriteError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -236,8 +236,14 @@ pub async fn submit(
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty() && k.len() <= 100)
         .map(|k| format!("api:{k}"));
-    let now = state.clock.now();
-    let accepted = intake::accept(&state.db, stored.clone(), valid, Channel::Api, received_at, key, now).await.api()?;
+    let accepted = match state.writer.submit(stored.clone(), valid, Channel::Api, received_at, key).await {
+        Ok(accepted) => accepted,
+        Err(WriteError::Busy) => {
+            state.metrics.refused_busy.inc();
+            return Err(AppError::json(ErrorKind::Unavailable("intake queue full".into())));
+        }
+        Err(WriteError::Db(e)) => return Err(AppError::json(e.into())),
+    };
     if accepted.new {
         state.metrics.accepted_api.inc();
         state.wake_worker.notify_one();

@@ -11,7 +11,7 @@ use crate::domain::consultation::SubmitterField;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus};
 use crate::i18n::{self, Tr};
-use crate::intake;
+use crate::writer::WriteError;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -440,24 +440,27 @@ pub async fn post(
                 return Ok(response);
             }
             let has_email = valid.submitter().email().is_some();
-            let now = state.clock.now();
-            let stored_arc = stored.clone();
-            let accepted =
-                match intake::accept(&state.db, stored_arc, valid, Channel::Web, received_at, Some(nonce), now).await {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not store a web submission");
-                        let mut response = html_with(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            form.refused_page(v, t.t("refused_busy").into())?,
-                        );
-                        response.headers_mut().insert(
-                            actix_web::http::header::RETRY_AFTER,
-                            actix_web::http::header::HeaderValue::from_static("5"),
-                        );
-                        return Ok(response);
+            let accepted = match state
+                .writer
+                .submit(stored.clone(), valid, Channel::Web, received_at, Some(nonce))
+                .await
+            {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    match &e {
+                        WriteError::Busy => state.metrics.refused_busy.inc(),
+                        WriteError::Db(cause) => tracing::error!(error = %cause, "could not store a web submission"),
                     }
-                };
+                    // Busy or the database is away: nothing was stored; the text goes back.
+                    let mut response =
+                        html_with(StatusCode::SERVICE_UNAVAILABLE, form.refused_page(v, t.t("refused_busy").into())?);
+                    response.headers_mut().insert(
+                        actix_web::http::header::RETRY_AFTER,
+                        actix_web::http::header::HeaderValue::from_static("5"),
+                    );
+                    return Ok(response);
+                }
+            };
             if accepted.new {
                 state.metrics.accepted_web.inc();
                 state.wake_worker.notify_one();

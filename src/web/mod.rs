@@ -29,6 +29,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub forms: FormTokens,
     pub wake_worker: Arc<Notify>,
+    /// Group commit of public submissions.
+    pub writer: crate::writer::Writer,
 }
 
 impl AppState {

@@ -139,6 +139,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub clock: Arc<FixedClock>,
+    pub writer: pubcom::writer::Writer,
     stop: StopHandle,
     // Dropped last: the database outlives the handles above.
     pub database: TestDatabase,
@@ -175,10 +176,11 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     let url = app.url.clone();
     let db = app.db.clone();
     let stop = app.stop_handle();
+    let writer = app.writer.clone();
     tokio::spawn(app.run_until_stopped());
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
-    TestApp { url, client, db, clock, stop, database }
+    TestApp { url, client, db, clock, writer, stop, database }
 }
 
 impl Drop for TestApp {

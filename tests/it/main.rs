@@ -10,5 +10,6 @@ mod operations;
 mod privacy;
 mod staff;
 mod storage;
+mod surge;
 mod triage;
 mod web_form;

@@ -1,0 +1,140 @@
+//! Group commit and admission control, tested for behaviour, not speed.
+use crate::helpers::{api_submission, seed_closes_at, spawn_app, spawn_app_with, Backend, TestApp};
+use crate::on_both_backends;
+use chrono::Duration;
+use serde_json::Value;
+use std::sync::atomic::Ordering;
+
+const SUBMIT: &str = "/api/v1/consultations/ismap-2020/submissions";
+
+async fn wait_queued(app: &TestApp, n: u64) {
+    for _ in 0..400 {
+        if app.writer.stats.queued.load(Ordering::Relaxed) >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{n} requests never reached the queue");
+}
+
+fn post(app: &TestApp, body: Value, key: Option<&str>) -> tokio::task::JoinHandle<(u16, Value)> {
+    let (client, url, key) = (app.client.clone(), format!("{}{SUBMIT}", app.url), key.map(str::to_string));
+    tokio::spawn(async move {
+        let mut request = client.post(url).json(&body);
+        if let Some(k) = key {
+            request = request.header("idempotency-key", k);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    })
+}
+
+async fn waiting_submissions_commit_together_with_their_own_receipts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.writer.pause();
+    let tasks: Vec<_> =
+        (0..20).map(|i| post(&app, api_submission("basic-rules", &format!("batch {i}")), None)).collect();
+    wait_queued(&app, 20).await;
+    assert_eq!(app.count("submissions").await, 0, "nothing is answered before it is written");
+    app.writer.resume();
+    let mut receipts = Vec::new();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 201);
+        receipts.push(body["receipt_number"].as_str().unwrap().to_string());
+    }
+    receipts.sort();
+    receipts.dedup();
+    assert_eq!(receipts.len(), 20);
+    assert_eq!(app.writer.stats.batches.load(Ordering::Relaxed), 1, "one transaction for all twenty");
+    assert_eq!(app.writer.stats.largest_batch.load(Ordering::Relaxed), 20);
+    assert_eq!(app.count("submissions").await, 20);
+    assert_eq!(app.count("opinions").await, 20);
+}
+
+async fn one_bad_submission_does_not_fail_its_batch(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.writer.pause();
+    let first = post(&app, api_submission("basic-rules", "first"), Some("same-key"));
+    wait_queued(&app, 1).await;
+    let clash = post(&app, api_submission("basic-rules", "second with the same key"), Some("same-key"));
+    let other = post(&app, api_submission("audit-guidelines", "unrelated"), None);
+    wait_queued(&app, 3).await;
+    app.writer.resume();
+    let (s1, b1) = first.await.unwrap();
+    let (s2, b2) = clash.await.unwrap();
+    let (s3, _) = other.await.unwrap();
+    assert_eq!((s1, s2, s3), (201, 200, 201));
+    assert_eq!(b1["receipt_number"], b2["receipt_number"], "the clash gets the first receipt, not an error");
+    assert_eq!(app.writer.stats.batches.load(Ordering::Relaxed), 1);
+    assert_eq!(app.count("submissions").await, 2);
+}
+
+async fn a_full_queue_refuses_at_once_and_keeps_the_text(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.intake.queue_capacity = 2).await;
+    let html = app.get("/c/ismap-2020/submit?lang=en").await.text().await.unwrap();
+    let token = crate::helpers::form_token(&html);
+    app.writer.pause();
+    let waiting: Vec<_> =
+        (0..2).map(|i| post(&app, api_submission("basic-rules", &format!("queued {i}")), None)).collect();
+    wait_queued(&app, 2).await;
+    let refused = app.post_json(SUBMIT, &api_submission("basic-rules", "one too many")).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "unavailable");
+    let form = [
+        ("token", token.as_str()),
+        ("action", "send"),
+        ("opinion_count", "1"),
+        ("opinion-0-body", "my carefully written opinion"),
+        ("lang", "en"),
+    ];
+    let busy = app.post_form("/c/ismap-2020/submit", &form).await;
+    assert_eq!(busy.status(), 503);
+    assert!(busy.headers().contains_key("retry-after"));
+    let page = busy.text().await.unwrap();
+    assert!(page.contains("The service is busy"));
+    assert!(page.contains("my carefully written opinion"), "the person's text is shown back");
+    app.writer.resume();
+    for t in waiting {
+        assert_eq!(t.await.unwrap().0, 201, "those already queued are stored");
+    }
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("pubcom_submissions_refused_total{reason=\"busy\"} 2"), "{metrics}");
+    assert_eq!(app.count("submissions").await, 2);
+}
+
+async fn arriving_before_the_deadline_counts_even_if_written_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.writer.pause();
+    app.clock.set(seed_closes_at() - Duration::seconds(1));
+    let task = post(&app, api_submission("basic-rules", "just in time"), None);
+    wait_queued(&app, 1).await;
+    app.clock.set(seed_closes_at() + Duration::minutes(1));
+    app.writer.resume();
+    let (status, body) = task.await.unwrap();
+    assert_eq!(status, 201);
+    assert_eq!(body["received_at"], "2020-04-26T14:59:59Z");
+    #[derive(diesel::QueryableByName)]
+    struct Late {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        late: bool,
+    }
+    let late = app
+        .db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            let rows: Vec<Late> = diesel::sql_query("SELECT late FROM submissions").load(c)?;
+            Ok(rows[0].late)
+        })
+        .await
+        .unwrap();
+    assert!(!late, "stored as on time");
+}
+
+on_both_backends!(
+    waiting_submissions_commit_together_with_their_own_receipts,
+    one_bad_submission_does_not_fail_its_batch,
+    a_full_queue_refuses_at_once_and_keeps_the_text,
+    arriving_before_the_deadline_counts_even_if_written_after,
+);
