@@ -148,6 +148,7 @@ impl Application {
             forms: FormTokens::new(&secret),
             wake_worker: wake,
             writer: writer.clone(),
+            consultation_cache: Default::default(),
         });
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -31,12 +31,45 @@ pub struct AppState {
     pub wake_worker: Arc<Notify>,
     /// Group commit of public submissions.
     pub writer: crate::writer::Writer,
+    /// Recently read consultations: every public request needs one, and they change rarely.
+    pub consultation_cache: ConsultationCache,
+}
+
+/// Consultations by slug, kept for a few seconds so an import from the command line shows up
+/// quickly without a query per request.
+#[derive(Default)]
+pub struct ConsultationCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Arc<StoredConsultation>)>>,
+}
+
+impl ConsultationCache {
+    const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn get(&self, slug: &str) -> Option<Arc<StoredConsultation>> {
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        entries.get(slug).filter(|(at, _)| at.elapsed() < Self::FRESH_FOR).map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, slug: &str, consultation: Arc<StoredConsultation>) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries.len() > 1000 {
+            entries.clear();
+        }
+        entries.insert(slug.to_string(), (std::time::Instant::now(), consultation));
+    }
 }
 
 impl AppState {
     pub async fn consultation(&self, slug: &str) -> Result<Option<Arc<StoredConsultation>>, crate::db::DbError> {
-        let slug = slug.to_string();
-        Ok(self.db.run(move |c| consultations::find(c, &slug)).await?.map(Arc::new))
+        if let Some(hit) = self.consultation_cache.get(slug) {
+            return Ok(Some(hit));
+        }
+        let owned = slug.to_string();
+        let found = self.db.run(move |c| consultations::find(c, &owned)).await?.map(Arc::new);
+        if let Some(c) = &found {
+            self.consultation_cache.put(slug, c.clone());
+        }
+        Ok(found)
     }
 
     /// The consultation or a 404 in the reader's language.
