@@ -3,6 +3,7 @@
 //!
 //!   cargo run --release --example loadgen -- journey URL SLUG CLIENTS SECONDS
 //!   cargo run --release --example loadgen -- api     URL SLUG CLIENTS SECONDS
+//!   cargo run --release --example loadgen -- record URL SLUG CLIENTS SECONDS FILE
 //!   cargo run --release --example loadgen -- sqlite-baseline PATH SECONDS
 //!
 //! `journey` is what a person's browser does: GET the form (token and cookie), then POST the
@@ -139,6 +140,60 @@ async fn http_load(mode: &str, url: String, slug: String, clients: usize, second
     }
 }
 
+/// Submits through the API for `seconds`, appending every receipt number answered with 201 to
+/// `file` as soon as it arrives, and carrying on through refused connections (the server is
+/// being killed and restarted under it). Prints the status counts.
+async fn record(url: String, slug: String, clients: usize, seconds: u64, file: String) {
+    use std::io::Write;
+    let out = Arc::new(std::sync::Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&file).unwrap()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (stop, url, slug, out) = (stop.clone(), url.clone(), slug.clone(), out.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+            let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let body = serde_json::json!({
+                    "submitter": {"email": format!("durability{c}-{n}@example.jp")},
+                    "locale": "ja",
+                    "opinions": [{"draft": null, "body": format!("durability {c}-{n}")}, {"draft": null, "body": "second opinion"}]
+                });
+                let result = client.post(format!("{url}/api/v1/consultations/{slug}/submissions")).json(&body).send().await;
+                let key = match result {
+                    Ok(r) if r.status() == 201 => {
+                        let v: serde_json::Value = r.json().await.unwrap_or_default();
+                        if let Some(receipt) = v["receipt_number"].as_str() {
+                            let mut f = out.lock().unwrap();
+                            let _ = writeln!(f, "{receipt}");
+                            let _ = f.flush();
+                        }
+                        "201".to_string()
+                    }
+                    Ok(r) => r.status().as_u16().to_string(),
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        "connection error".to_string()
+                    }
+                };
+                *counts.entry(key).or_default() += 1;
+            }
+            counts
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all: std::collections::BTreeMap<String, u64> = Default::default();
+    for t in tasks {
+        for (k, v) in t.await.unwrap() {
+            *all.entry(k).or_default() += v;
+        }
+    }
+    println!("mode=record responses={all:?}");
+}
+
 /// One writer, one durable commit per 2 KB row, synchronous=FULL: the flush-bound floor.
 fn sqlite_baseline(path: &str, seconds: u64) {
     use diesel::connection::SimpleConnection;
@@ -166,13 +221,19 @@ fn sqlite_baseline(path: &str, seconds: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: loadgen journey|api URL SLUG CLIENTS SECONDS | loadgen sqlite-baseline PATH SECONDS";
+    let usage = "usage: loadgen journey|api URL SLUG CLIENTS SECONDS | loadgen record URL SLUG CLIENTS SECONDS FILE | loadgen sqlite-baseline PATH SECONDS";
     match args.first().map(String::as_str) {
         Some(mode @ ("journey" | "api")) if args.len() == 5 => {
             let clients: usize = args[3].parse().expect(usage);
             let seconds: u64 = args[4].parse().expect(usage);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
             rt.block_on(http_load(mode, args[1].clone(), args[2].clone(), clients, seconds.min(600)));
+        }
+        Some("record") if args.len() == 6 => {
+            let clients: usize = args[3].parse().expect(usage);
+            let seconds: u64 = args[4].parse().expect(usage);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            rt.block_on(record(args[1].clone(), args[2].clone(), clients, seconds.min(600), args[5].clone()));
         }
         Some("sqlite-baseline") if args.len() == 3 => {
             sqlite_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600))
