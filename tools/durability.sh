@@ -32,10 +32,10 @@ def query(sql):
         return con.execute(sql).fetchall()
     out = subprocess.run(["psql", "-At", "-F", "|", url, "-c", sql], check=True, capture_output=True, text=True).stdout
     return [tuple(line.split("|")) for line in out.splitlines() if line]
-rows = query("""SELECT s.receipt_number,
-  (SELECT COUNT(*) FROM opinions o WHERE o.submission_id = s.id),
-  (SELECT COUNT(*) FROM outbox b WHERE b.submission_id = s.id) FROM submissions s""")
-stored = {r[0]: (int(r[1]), int(r[2])) for r in rows}
+subs = dict(query("SELECT id, receipt_number FROM submissions"))
+ops = dict(query("SELECT submission_id, COUNT(*) FROM opinions GROUP BY submission_id"))
+jobs = dict(query("SELECT submission_id, COUNT(*) FROM outbox GROUP BY submission_id"))
+stored = {receipt: (int(ops.get(sid, 0)), int(jobs.get(sid, 0))) for sid, receipt in subs.items()}
 missing = [r for r in acked if r not in stored]
 half = [r for r, (ops, jobs) in stored.items() if ops != 2 or jobs != 1]
 print(f"{backend}: receipts given {len(acked)}, submissions stored {len(stored)}, "
