@@ -4,6 +4,7 @@
 //!   cargo run --release --example loadgen -- journey URL SLUG CLIENTS SECONDS
 //!   cargo run --release --example loadgen -- api     URL SLUG CLIENTS SECONDS
 //!   cargo run --release --example loadgen -- record URL SLUG CLIENTS SECONDS FILE
+//!   cargo run --release --example loadgen -- surge URL SLUG RATE SECONDS
 //!   cargo run --release --example loadgen -- sqlite-baseline PATH SECONDS
 //!
 //! `journey` is what a person's browser does: GET the form (token and cookie), then POST the
@@ -145,7 +146,8 @@ async fn http_load(mode: &str, url: String, slug: String, clients: usize, second
 /// being killed and restarted under it). Prints the status counts.
 async fn record(url: String, slug: String, clients: usize, seconds: u64, file: String) {
     use std::io::Write;
-    let out = Arc::new(std::sync::Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&file).unwrap()));
+    let out =
+        Arc::new(std::sync::Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(&file).unwrap()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -194,6 +196,92 @@ async fn record(url: String, slug: String, clients: usize, seconds: u64, file: S
     println!("mode=record responses={all:?}");
 }
 
+/// Open-loop overload: starts `rate` API submissions a second for `seconds`, whatever the
+/// server's pace, each with a 5 s time-out; reports how many were answered within 1 s, by
+/// status. Then measures recovery: 8 closed-loop clients for 10 s, p99 per second.
+async fn surge(url: String, slug: String, rate: u64, seconds: u64) {
+    let client =
+        reqwest::Client::builder().timeout(Duration::from_secs(5)).pool_max_idle_per_host(256).build().unwrap();
+    let body = Arc::new(opinion_text());
+    let results = Arc::new(std::sync::Mutex::new(Vec::<(String, u64)>::new()));
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let per_tick = (rate / 100).max(1);
+    let mut handles = Vec::new();
+    while started.elapsed() < Duration::from_secs(seconds) {
+        tick.tick().await;
+        for _ in 0..per_tick {
+            let (client, url, slug, body, results) =
+                (client.clone(), url.clone(), slug.clone(), body.clone(), results.clone());
+            handles.push(tokio::spawn(async move {
+                let t0 = Instant::now();
+                let payload = serde_json::json!({"locale": "en", "opinions": [{"draft": null, "body": *body}]});
+                let status = match client
+                    .post(format!("{url}/api/v1/consultations/{slug}/submissions"))
+                    .json(&payload)
+                    .send()
+                    .await
+                {
+                    Ok(r) => {
+                        let retry = r.headers().contains_key("retry-after");
+                        format!("{}{}", r.status().as_u16(), if retry { "+Retry-After" } else { "" })
+                    }
+                    Err(e) if e.is_timeout() => "timeout".into(),
+                    Err(_) => "connection error".into(),
+                };
+                results.lock().unwrap().push((status, t0.elapsed().as_millis() as u64));
+            }));
+        }
+    }
+    for h in handles {
+        let _ = h.await;
+    }
+    let all = results.lock().unwrap().clone();
+    let mut by_status: std::collections::BTreeMap<String, u64> = Default::default();
+    for (s, _) in &all {
+        *by_status.entry(s.clone()).or_default() += 1;
+    }
+    let within = all.iter().filter(|(_, ms)| *ms <= 1000).count();
+    let max = all.iter().map(|(_, ms)| *ms).max().unwrap_or(0);
+    println!(
+        "mode=surge offered={}/s seconds={seconds} requests={} answered_within_1s={within} max={max}ms statuses={by_status:?}",
+        rate,
+        all.len()
+    );
+    // Recovery: normal load right after the surge.
+    let stop = Arc::new(AtomicBool::new(false));
+    let lat = Arc::new(std::sync::Mutex::new(Vec::<(u64, u64)>::new()));
+    let t_recover = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (client, url, slug, body, stop, lat) =
+            (client.clone(), url.clone(), slug.clone(), body.clone(), stop.clone(), lat.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let t0 = Instant::now();
+                let payload = serde_json::json!({"locale": "en", "opinions": [{"draft": null, "body": *body}]});
+                let _ =
+                    client.post(format!("{url}/api/v1/consultations/{slug}/submissions")).json(&payload).send().await;
+                lat.lock().unwrap().push((t_recover.elapsed().as_secs(), t0.elapsed().as_micros() as u64));
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+    let lat = lat.lock().unwrap().clone();
+    let per_second: Vec<String> = (0..10)
+        .map(|s| {
+            let mut v: Vec<u64> = lat.iter().filter(|(sec, _)| *sec == s).map(|(_, us)| *us).collect();
+            v.sort_unstable();
+            format!("{:.1}", percentile(&v, 0.99))
+        })
+        .collect();
+    println!("mode=recovery p99_ms_per_second=[{}]", per_second.join(", "));
+}
+
 /// One writer, one durable commit per 2 KB row, synchronous=FULL: the flush-bound floor.
 fn sqlite_baseline(path: &str, seconds: u64) {
     use diesel::connection::SimpleConnection;
@@ -221,7 +309,7 @@ fn sqlite_baseline(path: &str, seconds: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: loadgen journey|api URL SLUG CLIENTS SECONDS | loadgen record URL SLUG CLIENTS SECONDS FILE | loadgen sqlite-baseline PATH SECONDS";
+    let usage = "usage: loadgen journey|api URL SLUG CLIENTS SECONDS | loadgen record URL SLUG CLIENTS SECONDS FILE | loadgen surge URL SLUG RATE SECONDS | loadgen sqlite-baseline PATH SECONDS";
     match args.first().map(String::as_str) {
         Some(mode @ ("journey" | "api")) if args.len() == 5 => {
             let clients: usize = args[3].parse().expect(usage);
@@ -234,6 +322,12 @@ fn main() {
             let seconds: u64 = args[4].parse().expect(usage);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
             rt.block_on(record(args[1].clone(), args[2].clone(), clients, seconds.min(600), args[5].clone()));
+        }
+        Some("surge") if args.len() == 5 => {
+            let rate: u64 = args[3].parse().expect(usage);
+            let seconds: u64 = args[4].parse().expect(usage);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            rt.block_on(surge(args[1].clone(), args[2].clone(), rate, seconds.min(120)));
         }
         Some("sqlite-baseline") if args.len() == 3 => {
             sqlite_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600))
