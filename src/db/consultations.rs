@@ -153,3 +153,8 @@ pub fn list_with_ids(conn: &mut DbConnection) -> Result<Vec<(i64, Consultation)>
         .load(conn)?;
     rows.into_iter().map(|(id, d)| Ok((id, parse_definition(&d)?))).collect()
 }
+
+/// The slug of a consultation by its id.
+pub fn slug_of(conn: &mut DbConnection, id: i64) -> Result<Option<String>, DbError> {
+    Ok(consultations::table.find(id).select(consultations::slug).first(conn).optional()?)
+}

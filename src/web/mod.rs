@@ -81,6 +81,17 @@ impl AppState {
         }
     }
 
+    /// The consultation a stored row belongs to, or a 404 in the reader's language.
+    pub async fn consultation_by_id(&self, id: i64, locale: Locale) -> Result<Arc<StoredConsultation>, AppError> {
+        let slug = self
+            .db
+            .run(move |c| consultations::slug_of(c, id))
+            .await
+            .map_err(|e| AppError::html(locale, e.into()))?
+            .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
+        self.consultation_page(&slug, locale).await
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.settings.public_base_url.starts_with("https://")
     }

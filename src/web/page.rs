@@ -30,3 +30,11 @@ pub fn render<T: Template>(template: &T) -> Result<String, askama::Error> {
 pub fn html(body: String) -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
 }
+
+/// A page with the given status that browsers must not keep (staff pages, form results).
+pub fn html_no_store(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}

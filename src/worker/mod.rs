@@ -111,9 +111,7 @@ impl Worker {
 }
 
 fn consultations_by_id(c: &mut db::DbConnection, id: i64) -> Result<crate::domain::Consultation, DbError> {
-    use crate::db::schema::consultations as t;
-    use diesel::prelude::*;
-    let slug: String = t::table.find(id).select(t::slug).first(c)?;
+    let slug = consultations::slug_of(c, id)?.ok_or_else(|| DbError::Corrupt(format!("consultation {id} vanished")))?;
     consultations::find(c, &slug)?
         .map(|s| s.consultation)
         .ok_or_else(|| DbError::Corrupt(format!("consultation {id} vanished")))

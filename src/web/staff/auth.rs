@@ -44,12 +44,7 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
-}
+use crate::web::page::html_no_store as html;
 
 fn form_cookie(state: &AppState, value: &str) -> Cookie<'static> {
     Cookie::build(FORM_COOKIE, value.to_string())

@@ -20,12 +20,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
-}
+use crate::web::page::html_no_store as html;
 
 fn draft_name(stored: &StoredConsultation, locale: Locale, draft_id: Option<i64>) -> String {
     draft_id
@@ -242,14 +237,8 @@ async fn load(state: &AppState, locale: Locale, id: i64) -> Result<(Item, Arc<St
         .await
         .page(locale)?
         .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
-    let cid = item.consultation_id;
-    let all = state.db.run(crate::db::consultations::list_with_ids).await.page(locale)?;
-    let slug = all
-        .into_iter()
-        .find(|(i, _)| *i == cid)
-        .map(|(_, c)| c.slug)
-        .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
-    Ok((item, state.consultation_page(&slug, locale).await?))
+    let stored = state.consultation_by_id(item.consultation_id, locale).await?;
+    Ok((item, stored))
 }
 
 async fn edit_page(

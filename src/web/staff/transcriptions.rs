@@ -29,12 +29,7 @@ use std::sync::Arc;
 const QUEUE_ROWS: i64 = 500;
 const TEXT_FIELD_LIMIT: usize = 256 * 1024;
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
-}
+use crate::web::page::html_no_store as html;
 
 pub fn channel_label(locale: Locale, channel: &str) -> &'static str {
     let t = Tr::new(locale);
@@ -581,14 +576,7 @@ async fn load(state: &AppState, locale: Locale, receipt: &str) -> Result<Loaded,
         .page(locale)?
         .filter(|m| m.verification.is_some())
         .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
-    let id = meta.consultation_id;
-    let all = state.db.run(consultations::list_with_ids).await.page(locale)?;
-    let slug = all
-        .into_iter()
-        .find(|(i, _)| *i == id)
-        .map(|(_, c)| c.slug)
-        .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
-    let stored = state.consultation_page(&slug, locale).await?;
+    let stored = state.consultation_by_id(meta.consultation_id, locale).await?;
     Ok(Loaded { meta, stored })
 }
 

@@ -24,12 +24,7 @@ use std::sync::Arc;
 
 const PAGE: i64 = 50;
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
-}
+use crate::web::page::html_no_store as html;
 
 pub fn state_label(locale: Locale, state: &str) -> &'static str {
     let t = Tr::new(locale);
@@ -641,14 +636,8 @@ async fn load(
         .await
         .page(locale)?
         .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
-    let cid = o.consultation_id;
-    let all = state.db.run(consultations::list_with_ids).await.page(locale)?;
-    let slug = all
-        .into_iter()
-        .find(|(i, _)| *i == cid)
-        .map(|(_, c)| c.slug)
-        .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
-    Ok((o, state.consultation_page(&slug, locale).await?))
+    let stored = state.consultation_by_id(o.consultation_id, locale).await?;
+    Ok((o, stored))
 }
 
 async fn opinion_page(
