@@ -84,6 +84,11 @@ type Boxed<'a> = diesel::internal::table_macro::BoxedSelectStatement<
     MultiBackend,
 >;
 
+/// Runs `update` over the ids in slices small enough for any backend's bind limit.
+fn in_chunks(ids: &[i64], mut update: impl FnMut(&[i64]) -> Result<usize, DbError>) -> Result<usize, DbError> {
+    ids.chunks(500).try_fold(0, |changed, chunk| Ok(changed + update(chunk)?))
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -344,8 +349,8 @@ pub fn detail(conn: &mut DbConnection, id: i64) -> Result<Option<OpinionDetail>,
         .optional()?)
 }
 
-/// Sets the state of the given opinions. Leaving `answered` unlinks them; a reason is kept
-/// only for the states that need one.
+/// Sets the state of the given opinions and unlinks them from any response item: `answered`
+/// comes only from `link`. A reason is kept only for the states that need one.
 pub fn set_state(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -353,53 +358,39 @@ pub fn set_state(
     reason: Option<&str>,
     duplicate_of: Option<i64>,
 ) -> Result<usize, DbError> {
-    let mut changed = 0;
-    for chunk in ids.chunks(500) {
-        let reason = if state.needs_reason() { reason } else { None };
-        let unlink = state != TriageState::Answered;
-        let target = opinions::table.filter(opinions::id.eq_any(chunk));
-        changed += if unlink {
-            diesel::update(target)
-                .set((
-                    opinions::triage_state.eq(state.as_str()),
-                    opinions::triage_reason.eq(reason),
-                    opinions::duplicate_of.eq(duplicate_of),
-                    opinions::response_item_id.eq(None::<i64>),
-                ))
-                .execute(conn)?
-        } else {
-            diesel::update(target)
-                .set((opinions::triage_state.eq(state.as_str()), opinions::triage_reason.eq(None::<String>)))
-                .execute(conn)?
-        };
-    }
-    Ok(changed)
+    let reason = if state.needs_reason() { reason } else { None };
+    in_chunks(ids, |chunk| {
+        Ok(diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
+            .set((
+                opinions::triage_state.eq(state.as_str()),
+                opinions::triage_reason.eq(reason),
+                opinions::duplicate_of.eq(duplicate_of),
+                opinions::response_item_id.eq(None::<i64>),
+            ))
+            .execute(conn)?)
+    })
 }
 
 pub fn assign(conn: &mut DbConnection, ids: &[i64], assignee: Option<i64>) -> Result<usize, DbError> {
-    let mut changed = 0;
-    for chunk in ids.chunks(500) {
-        changed += diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
+    in_chunks(ids, |chunk| {
+        Ok(diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
             .set(opinions::assignee_id.eq(assignee))
-            .execute(conn)?;
-    }
-    Ok(changed)
+            .execute(conn)?)
+    })
 }
 
 /// Links opinions to a response item: they are answered by it.
 pub fn link(conn: &mut DbConnection, ids: &[i64], item_id: i64) -> Result<usize, DbError> {
-    let mut changed = 0;
-    for chunk in ids.chunks(500) {
-        changed += diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
+    in_chunks(ids, |chunk| {
+        Ok(diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
             .set((
                 opinions::response_item_id.eq(Some(item_id)),
                 opinions::triage_state.eq(TriageState::Answered.as_str()),
                 opinions::triage_reason.eq(None::<String>),
                 opinions::duplicate_of.eq(None::<i64>),
             ))
-            .execute(conn)?;
-    }
-    Ok(changed)
+            .execute(conn)?)
+    })
 }
 
 pub fn add_tag(conn: &mut DbConnection, ids: &[i64], tag: &str) -> Result<usize, DbError> {

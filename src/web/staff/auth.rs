@@ -1,5 +1,5 @@
 //! Signing in and out, and the staff home page.
-use super::{check_post, client_address, form_fields, signed_in, token_hash, StaffNav, SESSION_COOKIE};
+use super::{checked_form, client_address, form_fields, signed_in, token_hash, StaffNav, SESSION_COOKIE};
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::staff as staff_db;
 use crate::domain::staff::ThrottlePolicy;
@@ -187,8 +187,7 @@ pub async fn sign_out(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = signed_in(&req, &state).await?;
-    let fields = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, fields.get("csrf").map(String::as_str))?;
+    checked_form(&req, &state, &staff, payload).await?;
     let now = state.clock.now();
     let actor = staff.actor();
     let (sid, name) = (staff.session_id, staff.user.username.clone());

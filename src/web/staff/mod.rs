@@ -199,6 +199,31 @@ pub fn same_origin(req: &HttpRequest, state: &AppState) -> bool {
     origin == configured || origin == format!("{scheme}://{host}")
 }
 
+/// The fields of a state-changing staff form, after its CSRF token and origin are checked.
+pub async fn checked_form(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: &Staff,
+    payload: web::Payload,
+) -> Result<HashMap<String, String>, AppError> {
+    let fields = form_fields(req, state, payload).await?;
+    check_post(req, state, staff, fields.get("csrf").map(String::as_str))?;
+    Ok(fields)
+}
+
+/// Like `checked_form`, keeping repeated names (checkbox lists).
+pub async fn checked_pairs(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: &Staff,
+    payload: web::Payload,
+) -> Result<Vec<(String, String)>, AppError> {
+    let pairs = form_pairs(req, state, payload).await?;
+    let csrf = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    check_post(req, state, staff, csrf)?;
+    Ok(pairs)
+}
+
 /// Parses an urlencoded staff form body keeping repeated names (checkbox lists).
 pub async fn form_pairs(
     req: &HttpRequest,

@@ -1,6 +1,6 @@
 //! Publication: a review page that lists what is missing or exactly what will be published,
 //! then the publish action that writes a new immutable version.
-use super::{check_post, form_fields, require, StaffNav};
+use super::{checked_form, require, StaffNav};
 use crate::db::audit::{self, Entry};
 use crate::db::results::{self, PublishOutcome};
 use crate::domain::results::PublishedResults;
@@ -97,8 +97,7 @@ pub async fn publish(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::Approve).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    checked_form(&req, &state, &staff, payload).await?;
     let stored = state.consultation_page(&slug, locale).await?;
     let now = state.clock.now();
     let (actor, by) = (staff.actor(), staff.user.id);

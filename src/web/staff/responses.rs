@@ -1,7 +1,7 @@
 //! Response items: written in Markdown in both languages, shown sanitized, approved by an
 //! approver; editing an approved item sends it back to draft.
 use super::triage::{state_label, Choice};
-use super::{check_post, form_fields, require, StaffNav};
+use super::{checked_form, require, StaffNav};
 use crate::db::audit::{self, Entry};
 use crate::db::consultations::StoredConsultation;
 use crate::db::responses::{self, Item, ItemText};
@@ -167,8 +167,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::WriteResponses).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
     let stored = state.consultation_page(&slug, locale).await?;
     let text = text_from(&f);
     if let Some(missing) = missing_text(&text, locale) {
@@ -304,8 +303,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::WriteResponses).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
     let id = id.into_inner();
     let (item, _) = load(&state, locale, id).await?;
     let text = text_from(&f);
@@ -347,8 +345,7 @@ pub async fn approve(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::Approve).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    checked_form(&req, &state, &staff, payload).await?;
     let id = id.into_inner();
     let (item, _) = load(&state, locale, id).await?;
     let now = state.clock.now();

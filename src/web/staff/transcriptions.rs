@@ -1,7 +1,7 @@
 //! Opinions that came by post, fax or email: entry with the scan, the clerks' queue, checking
 //! by a second person, corrections that keep history, late acceptance, and the audited views
 //! of contact details and scans.
-use super::{check_post, form_fields, require, Staff, StaffNav};
+use super::{check_post, checked_form, require, Staff, StaffNav};
 use crate::db::audit::{self, Entry};
 use crate::db::consultations::{self, StoredConsultation};
 use crate::db::transcriptions::{self as tdb, QueueFilter, Verification};
@@ -725,8 +725,7 @@ pub async fn verify(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::Verify).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
     let loaded = load(&state, locale, &receipt).await?;
     let t = Tr::new(locale);
     if loaded.meta.transcribed_by == Some(staff.user.id) {
@@ -777,8 +776,7 @@ pub async fn correct(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::Transcribe).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
     let loaded = load(&state, locale, &receipt).await?;
     let sid = loaded.meta.submission_id;
     let current = state.db.run(move |c| tdb::opinions_of(c, sid)).await.page(locale)?;
@@ -855,8 +853,7 @@ pub async fn reveal_contact(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::RevealContact).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    checked_form(&req, &state, &staff, payload).await?;
     let loaded = load(&state, locale, &receipt).await?;
     let now = state.clock.now();
     let (actor, sid, number) = (staff.actor(), loaded.meta.submission_id, loaded.meta.receipt_number.clone());
@@ -890,8 +887,7 @@ pub async fn accept_late(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::AcceptLate).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
     let loaded = load(&state, locale, &receipt).await?;
     let t = Tr::new(locale);
     let reason = f.get("reason").map(|r| r.trim().to_string()).unwrap_or_default();

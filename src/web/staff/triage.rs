@@ -1,6 +1,6 @@
 //! Triage: per-draft counts, filtered opinion lists with keyset pagination and search, one
 //! opinion's page, and bulk changes on a selection or on everything a filter matches.
-use super::{check_post, form_pairs, require, Staff, StaffNav};
+use super::{checked_form, checked_pairs, require, Staff, StaffNav};
 use crate::db::audit::{self, Entry};
 use crate::db::consultations::{self, StoredConsultation};
 use crate::db::staff as staff_db;
@@ -19,7 +19,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::json;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 const PAGE: i64 = 50;
@@ -525,9 +524,8 @@ pub async fn bulk(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::Triage).await?;
-    let pairs = form_pairs(&req, &state, payload).await?;
+    let pairs = checked_pairs(&req, &state, &staff, payload).await?;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    check_post(&req, &state, &staff, Some(&get("csrf")))?;
     let stored = state.consultation_page(&slug, locale).await?;
     let Some(action) = parse_bulk(&pairs) else {
         return Err(AppError::html(
@@ -709,10 +707,8 @@ pub async fn change(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::Triage).await?;
-    let pairs = form_pairs(&req, &state, payload).await?;
-    let f: HashMap<String, String> = pairs.into_iter().collect();
+    let f = checked_form(&req, &state, &staff, payload).await?;
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    check_post(&req, &state, &staff, Some(&get("csrf")))?;
     let id = id.into_inner();
     let (o, stored) = load(&state, locale, id).await?;
     let t = Tr::new(locale);

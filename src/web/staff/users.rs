@@ -1,6 +1,6 @@
 //! Staff accounts for administrators: list, add, change role, disable and enable. Every change
 //! is audited; disabling an account ends its sessions at once.
-use super::{check_post, form_fields, require, role_label, Staff, StaffNav};
+use super::{checked_form, require, role_label, Staff, StaffNav};
 use crate::db::audit::{self, Entry};
 use crate::db::staff::{self as staff_db, StaffUser};
 use crate::domain::staff::{check_new_password, valid_username, PasswordProblem, Permission, Role};
@@ -87,8 +87,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::ManageUsers).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let (username, display_name) = (get("username").to_lowercase(), get("display_name"));
     let password = f.get("password").cloned().unwrap_or_default();
@@ -167,8 +166,7 @@ async fn change(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::ManageUsers).await?;
-    let f = form_fields(&req, &state, payload).await?;
-    check_post(&req, &state, &staff, f.get("csrf").map(String::as_str))?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
     if id == staff.user.id && !matches!(what, Change::Enable) {
         // An administrator cannot lock themselves out by accident.
         return render_list(
