@@ -57,11 +57,32 @@ fn state_of(r: &Row) -> TriageState {
     r.state.parse().unwrap_or(TriageState::New)
 }
 
+/// Every opinion and response item of a consultation, read once for a check or a build.
+struct Snapshot {
+    rows: Vec<Row>,
+    items: Vec<responses::Item>,
+}
+
+fn snapshot(conn: &mut DbConnection, consultation_id: i64) -> Result<Snapshot, DbError> {
+    Ok(Snapshot { rows: rows(conn, consultation_id)?, items: responses::list(conn, consultation_id)? })
+}
+
+/// The gaps and the results as they would be published now, from one read of the data.
+pub fn review(
+    conn: &mut DbConnection,
+    stored: &StoredConsultation,
+    version: i32,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Gap>, PublishedResults), DbError> {
+    let data = snapshot(conn, stored.id)?;
+    Ok((gaps_of(&data), build_from(&data, stored, version, now)))
+}
+
 /// What stands between the consultation and publication; empty when nothing does.
-pub fn gaps(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Gap>, DbError> {
-    let items: HashMap<i64, bool> =
-        responses::list(conn, consultation_id)?.into_iter().map(|i| (i.id, i.approved())).collect();
-    let coverage: Vec<Coverage> = rows(conn, consultation_id)?
+fn gaps_of(data: &Snapshot) -> Vec<Gap> {
+    let items: HashMap<i64, bool> = data.items.iter().map(|i| (i.id, i.approved())).collect();
+    let coverage: Vec<Coverage> = data
+        .rows
         .iter()
         .map(|r| Coverage {
             opinion_id: r.id,
@@ -71,7 +92,7 @@ pub fn gaps(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Gap>, D
             item: r.item_id.map(|id| (id, items.get(&id).copied().unwrap_or(false))),
         })
         .collect();
-    Ok(coverage_gaps(&coverage))
+    coverage_gaps(&coverage)
 }
 
 fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<Count> {
@@ -86,15 +107,10 @@ fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<Count> {
 }
 
 /// The results as they would be published now.
-pub fn build(
-    conn: &mut DbConnection,
-    stored: &StoredConsultation,
-    version: i32,
-    now: DateTime<Utc>,
-) -> Result<PublishedResults, DbError> {
+fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: DateTime<Utc>) -> PublishedResults {
     let c = &stored.consultation;
-    let all = rows(conn, stored.id)?;
-    let items = responses::list(conn, stored.id)?;
+    let all = &data.rows;
+    let items = &data.items;
     let code_of: HashMap<i64, &str> = stored.draft_ids.iter().map(|(code, id)| (*id, code.as_str())).collect();
     let considered = |r: &Row| !r.late || r.late_accepted.is_some();
     let mut sections: Vec<Section> = Vec::new();
@@ -152,7 +168,7 @@ pub fn build(
             }
         }
     }));
-    Ok(PublishedResults {
+    PublishedResults {
         consultation: c.slug.clone(),
         version,
         published_at: now,
@@ -167,7 +183,7 @@ pub fn build(
             not_published,
         },
         sections,
-    })
+    }
 }
 
 #[derive(Debug)]
@@ -183,7 +199,8 @@ pub fn publish(
     by: i64,
     now: DateTime<Utc>,
 ) -> Result<PublishOutcome, DbError> {
-    let missing = gaps(conn, stored.id)?;
+    let data = snapshot(conn, stored.id)?;
+    let missing = gaps_of(&data);
     if !missing.is_empty() {
         return Ok(PublishOutcome::Refused(missing));
     }
@@ -192,7 +209,7 @@ pub fn publish(
         .select(diesel::dsl::max(result_versions::version))
         .first(conn)?;
     let version = last.unwrap_or(0) + 1;
-    let results = build(conn, stored, version, now)?;
+    let results = build_from(&data, stored, version, now);
     let content = serde_json::to_string(&results).map_err(|e| DbError::Corrupt(e.to_string()))?;
     diesel::insert_into(result_versions::table)
         .values((

@@ -61,7 +61,8 @@ async fn review_page(
         .run(move |c| {
             let versions = results::versions(c, s2.id)?;
             let next = versions.last().map(|(v, _)| v + 1).unwrap_or(1);
-            Ok((results::gaps(c, s2.id)?, results::build(c, &s2, next, now)?, versions))
+            let (gaps, preview) = results::review(c, &s2, next, now)?;
+            Ok((gaps, preview, versions))
         })
         .await
         .page(locale)?;
