@@ -119,6 +119,19 @@ pub fn deadline(locale: Locale, closes_at: DateTime<Utc>, tz: Tz) -> String {
     }
 }
 
+/// How a submission arrived, as people call it.
+pub fn channel_label(locale: Locale, channel: &str) -> &'static str {
+    let t = Tr::new(locale);
+    match channel {
+        "web" => t.t("channel_web"),
+        "api" => t.t("channel_api"),
+        "postal" => t.t("channel_postal"),
+        "fax" => t.t("channel_fax"),
+        "email" => t.t("channel_email"),
+        _ => "?",
+    }
+}
+
 /// The label of a field as the form shows it.
 pub fn field_label(locale: Locale, field: FieldPath) -> String {
     let t = Tr::new(locale);

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod export;
 pub mod generate;
 pub mod i18n;
 pub mod intake;

@@ -8,10 +8,9 @@ use crate::db::consultations::StoredConsultation;
 use crate::db::results;
 use crate::domain::results::{PublishedItem, PublishedResults};
 use crate::domain::Locale;
+use crate::i18n::channel_label;
 use crate::i18n::{self, Tr};
 use crate::markdown::SanitizedHtml;
-use crate::web::staff::audit_log::csv_cell;
-use crate::web::staff::transcriptions::channel_label;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -229,14 +228,7 @@ pub async fn csv(
     q: web::Query<VersionQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (r, locale) = published(&req, &state, &slug, q.version).await?;
-    // UTF-8 with a byte-order mark, so spreadsheet programs read Japanese correctly.
-    let mut out = String::from("\u{feff}");
-    out.push_str(&HEADER.iter().map(|h| csv_cell(h)).collect::<Vec<_>>().join(","));
-    out.push_str("\r\n");
-    for row in rows(&r, locale) {
-        out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
+    let out = crate::export::csv(&HEADER, rows(&r, locale).into_iter().map(Vec::from));
     let (k, v) = attachment(format!("{}-results-v{}-{locale}.csv", r.consultation, r.version));
     Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").insert_header((k, v)).body(out))
 }
@@ -250,15 +242,6 @@ pub async fn json(
     let (r, _) = published(&req, &state, &slug, q.version).await?;
     let (k, v) = attachment(format!("{}-results-v{}.json", r.consultation, r.version));
     Ok(HttpResponse::Ok().insert_header((k, v)).json(r))
-}
-
-/// A spreadsheet text cell that will not be read as a formula.
-fn xlsx_text(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    }
 }
 
 pub async fn xlsx(
@@ -279,7 +262,7 @@ pub async fn xlsx(
         for (i, row) in data.iter().enumerate() {
             for (col, cell) in row.iter().enumerate() {
                 // Strings are written as strings, never as formulas.
-                sheet.write_string(i as u32 + 1, col as u16, xlsx_text(cell))?;
+                sheet.write_string(i as u32 + 1, col as u16, crate::export::neutralize_formula(cell))?;
             }
         }
         book.save_to_buffer()

@@ -114,13 +114,6 @@ pub async fn list(
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render(&page).page(locale)?))
 }
 
-/// A CSV cell that a spreadsheet will not run as a formula.
-pub fn csv_cell(value: &str) -> String {
-    let neutral =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    format!("\"{}\"", neutral.replace('"', "\"\""))
-}
-
 pub async fn export(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -152,38 +145,24 @@ pub async fn export(
         })
         .await
         .page(locale)?;
-    // UTF-8 with a byte-order mark so spreadsheet programs read non-ASCII text correctly.
-    let mut out = String::from("\u{feff}at_utc,actor,action,object_type,object_id,before,after,client\r\n");
-    for r in records {
-        let at = r.at_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
-        let cells = [
-            at.as_str(),
-            &r.actor,
-            &r.action,
-            &r.object_type,
-            &r.object_id,
-            r.before.as_deref().unwrap_or(""),
-            r.after.as_deref().unwrap_or(""),
-            &r.client,
-        ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
+    let header = ["at_utc", "actor", "action", "object_type", "object_id", "before", "after", "client"];
+    let out = crate::export::csv(
+        &header,
+        records.into_iter().map(|r| {
+            vec![
+                r.at_utc().to_rfc3339_opts(SecondsFormat::Secs, true),
+                r.actor,
+                r.action,
+                r.object_type,
+                r.object_id,
+                r.before.unwrap_or_default(),
+                r.after.unwrap_or_default(),
+                r.client,
+            ]
+        }),
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"audit-log.csv\""))
         .body(out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_neutralized() {
-        assert_eq!(csv_cell("plain"), "\"plain\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("-1+2"), "\"'-1+2\"");
-    }
 }

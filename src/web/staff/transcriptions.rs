@@ -9,7 +9,7 @@ use crate::domain::staff::Permission;
 use crate::domain::submission::{OpinionInput, SubmissionInput};
 use crate::domain::transcription::{TranscriptionError, TranscriptionField, TranscriptionInput, TranscriptionProblem};
 use crate::domain::{Channel, Consultation, Locale};
-use crate::i18n::{self, Tr};
+use crate::i18n::{self, channel_label, Tr};
 use crate::intake::{self, StoredFile};
 use crate::web::error::{AppError, ErrorKind, OrRespond};
 use crate::web::page::{render, PageContext};
@@ -30,18 +30,6 @@ const QUEUE_ROWS: i64 = 500;
 const TEXT_FIELD_LIMIT: usize = 256 * 1024;
 
 use crate::web::page::html_no_store as html;
-
-pub fn channel_label(locale: Locale, channel: &str) -> &'static str {
-    let t = Tr::new(locale);
-    match channel {
-        "web" => t.t("channel_web"),
-        "api" => t.t("channel_api"),
-        "postal" => t.t("channel_postal"),
-        "fax" => t.t("channel_fax"),
-        "email" => t.t("channel_email"),
-        _ => "?",
-    }
-}
 
 pub fn state_label(locale: Locale, state: &str) -> &'static str {
     let t = Tr::new(locale);
