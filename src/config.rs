@@ -39,6 +39,9 @@ pub struct IntakeSettings {
     pub batch_wait_ms: u64,
     /// Writer threads; absent: 1 on SQLite, 4 on PostgreSQL.
     pub writers: Option<usize>,
+    /// Submission requests handled at once (reading, checking, waiting to be written); beyond
+    /// it 503 with Retry-After before the body is read.
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -88,6 +91,8 @@ pub struct WorkerSettings {
     /// First retry delay; doubled per attempt up to `max_backoff_secs`.
     pub initial_backoff_secs: u64,
     pub max_backoff_secs: u64,
+    /// Emails sent at once (each on its own connection to the relay).
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,13 +193,24 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             max_request_bytes: 2 * 1024 * 1024,
             database: DatabaseSettings { pool_size: 8 },
-            worker: WorkerSettings { poll_interval_ms: 1000, initial_backoff_secs: 5, max_backoff_secs: 3600 },
+            worker: WorkerSettings {
+                poll_interval_ms: 1000,
+                initial_backoff_secs: 5,
+                max_backoff_secs: 3600,
+                concurrency: 8,
+            },
             staff: StaffSettings {
                 idle_timeout_minutes: 30,
                 absolute_timeout_hours: 12,
                 upload_max_bytes: 20 * 1024 * 1024,
             },
-            intake: IntakeSettings { queue_capacity: 4096, batch_max: 512, batch_wait_ms: 0, writers: None },
+            intake: IntakeSettings {
+                queue_capacity: 4096,
+                batch_max: 512,
+                batch_wait_ms: 0,
+                writers: None,
+                max_in_flight: 1024,
+            },
         }
     }
 }

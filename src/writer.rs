@@ -11,6 +11,7 @@ use crate::domain::{Channel, ReceiptNumber, ValidSubmission};
 use crate::intake::Accepted;
 use chrono::{DateTime, Utc};
 use diesel::Connection;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex};
@@ -27,6 +28,9 @@ pub struct WriterSettings {
     pub batch_wait: Duration,
     /// Writer threads (one is right for SQLite, which has a single writer anyway).
     pub writers: usize,
+    /// Submissions being read, checked or written at once; beyond it a request is refused
+    /// before its body is read, which is the cheapest answer an overloaded server can give.
+    pub max_in_flight: usize,
 }
 
 pub struct WriteRequest {
@@ -50,6 +54,8 @@ pub enum WriteError {
 pub struct WriterStats {
     /// Requests waiting in the queue right now.
     pub queued: AtomicU64,
+    /// Submission requests admitted and not yet answered.
+    pub in_flight: AtomicU64,
     pub batches: AtomicU64,
     pub submissions: AtomicU64,
     pub largest_batch: AtomicU64,
@@ -66,6 +72,7 @@ struct Gate {
 pub struct Writer {
     queue: SyncSender<WriteRequest>,
     capacity: usize,
+    max_in_flight: u64,
     gate: Arc<Gate>,
     pub stats: Arc<WriterStats>,
     on_commit: Arc<tokio::sync::Notify>,
@@ -87,7 +94,24 @@ impl Writer {
                 .spawn(move || run(db, clock, settings, rx, gate, stats, notify))
                 .expect("writer thread starts");
         }
-        Self { queue, capacity: settings.queue_capacity.max(1), gate, stats, on_commit }
+        Self {
+            queue,
+            capacity: settings.queue_capacity.max(1),
+            max_in_flight: settings.max_in_flight.max(1) as u64,
+            gate,
+            stats,
+            on_commit,
+        }
+    }
+
+    /// Admits one submission request for as long as the permit lives, or refuses it at once
+    /// when too many are already being handled.
+    pub fn admit(&self) -> Result<Permit, WriteError> {
+        if self.stats.in_flight.fetch_add(1, Ordering::SeqCst) >= self.max_in_flight {
+            self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+            return Err(WriteError::Busy);
+        }
+        Ok(Permit { stats: self.stats.clone() })
     }
 
     /// Queues a submission and waits for its batch to commit.
@@ -130,6 +154,17 @@ impl Writer {
 
     pub fn notify(&self) -> Arc<tokio::sync::Notify> {
         self.on_commit.clone()
+    }
+}
+
+/// One admitted submission request; dropping it (answered, refused or abandoned) frees its place.
+pub struct Permit {
+    stats: Arc<WriterStats>,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -177,8 +212,15 @@ fn run(
             .into_iter()
             .map(|r| ((r.consultation, r.submission, r.channel, r.received_at, r.idempotency_key), r.reply))
             .unzip();
-        let outcome =
-            db.write_blocking(|conn| Ok(requests.iter().map(|r| store_one(conn, r, now)).collect::<Vec<_>>()));
+        let outcome = match db.write_blocking(|conn| store_batch(conn, &requests, now)) {
+            // One submission the database refused (a clash, a constraint) rolled the whole
+            // batch back: store them again one savepoint each, so only that one fails.
+            Err(e) if e.is_refusal() => {
+                tracing::info!(error = %e, size, "batch refused as a whole; storing one by one");
+                db.write_blocking(|conn| Ok(requests.iter().map(|r| store_one(conn, r, now)).collect::<Vec<_>>()))
+            }
+            other => other,
+        };
         match outcome {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
@@ -201,6 +243,43 @@ fn run(
 }
 
 type Request = (Arc<StoredConsultation>, ValidSubmission, Channel, DateTime<Utc>, Option<String>);
+
+/// Stores a whole batch with a few statements: one lookup of the idempotency keys, then one
+/// multi-row insert per table. A key used twice in the batch (a double click) is stored once
+/// and both requests get that receipt.
+fn store_batch(
+    conn: &mut crate::db::DbConnection,
+    requests: &[Request],
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Accepted, DbError>>, DbError> {
+    let keys: Vec<&str> = requests.iter().filter_map(|r| r.4.as_deref()).collect();
+    let mut known = if keys.is_empty() { HashMap::new() } else { submissions::receipts_for_keys(conn, &keys)? };
+    let receipts: Vec<ReceiptNumber> = requests.iter().map(|_| ReceiptNumber::generate(&mut rand::rng())).collect();
+    let mut accepted = Vec::with_capacity(requests.len());
+    let mut news = Vec::with_capacity(requests.len());
+    for ((consultation, submission, channel, received_at, key), receipt) in requests.iter().zip(&receipts) {
+        if let Some(existing) = key.as_ref().and_then(|k| known.get(k)) {
+            accepted.push(Ok(Accepted { receipt_number: existing.clone(), new: false }));
+            continue;
+        }
+        if let Some(k) = key {
+            known.insert(k.clone(), receipt.to_string());
+        }
+        news.push(NewSubmission {
+            consultation,
+            submission,
+            channel: *channel,
+            received_at: *received_at,
+            late: consultation.consultation.is_late(*channel, *received_at),
+            receipt_number: receipt,
+            idempotency_key: key.as_deref(),
+            transcription: None,
+        });
+        accepted.push(Ok(Accepted { receipt_number: receipt.to_string(), new: true }));
+    }
+    submissions::insert_many(conn, &news, now)?;
+    Ok(accepted)
+}
 
 /// Stores one submission inside a savepoint of the batch's transaction.
 fn store_one(conn: &mut crate::db::DbConnection, r: &Request, now: DateTime<Utc>) -> Result<Accepted, DbError> {

@@ -49,6 +49,13 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// The database answered and refused a statement (a clash, a constraint), as opposed to
+    /// being unreachable: retrying the same work piece by piece can succeed.
+    pub fn is_refusal(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        matches!(self, DbError::Query(Error::DatabaseError(kind, _)) if !matches!(kind, DatabaseErrorKind::ClosedConnection))
+    }
+
     pub fn is_unique_violation(&self) -> bool {
         matches!(
             self,

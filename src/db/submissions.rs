@@ -5,6 +5,7 @@ use super::{from_db_time, to_db_time, DbConnection, DbError};
 use crate::domain::{Channel, Locale, ReceiptNumber, ValidSubmission};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 pub const RECEIPT_EMAIL: &str = "receipt_email";
 
@@ -27,48 +28,90 @@ pub struct Transcribed {
     pub postmark: Option<chrono::NaiveDate>,
 }
 
-/// Stores the submission, its opinions and (when there is an address) the receipt email job.
+/// Rows per INSERT statement, so that every statement stays under SQLite's and PostgreSQL's
+/// limits on bound parameters (32,766 and 65,535) with the widest table (17 columns).
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Stores one submission, its opinions and (when there is an address) the receipt email job.
 /// Call inside a transaction so that all of it is kept or none.
 pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
-    let s = new.submission;
-    let who = s.submitter();
-    diesel::insert_into(submissions::table)
-        .values((
-            submissions::consultation_id.eq(new.consultation.id),
-            submissions::receipt_number.eq(new.receipt_number.as_str()),
-            submissions::idempotency_key.eq(new.idempotency_key),
-            submissions::channel.eq(new.channel.as_str()),
-            submissions::locale.eq(s.locale().as_str()),
-            submissions::received_at.eq(to_db_time(new.received_at)),
-            submissions::late.eq(new.late),
-            submissions::submitter_name.eq(who.name()),
-            submissions::organization.eq(who.organization()),
-            submissions::email.eq(who.email()),
-            submissions::postal_address.eq(who.postal_address()),
-            submissions::phone.eq(who.phone()),
-            submissions::publish_organization.eq(who.publish_organization()),
-            submissions::created_at.eq(to_db_time(now)),
-            submissions::transcribed_by.eq(new.transcription.map(|t| t.by)),
-            submissions::postmark_date.eq(new.transcription.and_then(|t| t.postmark)),
-            submissions::verification.eq(new.transcription.map(|_| "unverified")),
-        ))
-        .execute(conn)?;
-    let id: i64 = submissions::table
-        .filter(submissions::receipt_number.eq(new.receipt_number.as_str()))
-        .select(submissions::id)
-        .first(conn)?;
-    for (position, opinion) in s.opinions().iter().enumerate() {
-        let draft_id = match opinion.draft() {
-            Some(code) => Some(
-                *new.consultation
-                    .draft_ids
-                    .get(code)
-                    .ok_or_else(|| DbError::Corrupt(format!("draft '{code}' is not stored for this consultation")))?,
-            ),
-            None => None,
+    insert_many(conn, std::slice::from_ref(new), now)?
+        .pop()
+        .ok_or_else(|| DbError::Corrupt("the new submission's id was not returned".into()))
+}
+
+/// Stores many submissions with a few statements in all, not a few per submission: one
+/// multi-row INSERT each for submissions, opinions and receipt email jobs. Returns the new
+/// ids in the order given. Call inside a transaction; one failure fails the whole call.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    news: &[NewSubmission<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, DbError> {
+    let created_at = to_db_time(now);
+    let mut ids = Vec::with_capacity(news.len());
+    for chunk in news.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|new| {
+                let s = new.submission;
+                let who = s.submitter();
+                (
+                    submissions::consultation_id.eq(new.consultation.id),
+                    submissions::receipt_number.eq(new.receipt_number.as_str()),
+                    submissions::idempotency_key.eq(new.idempotency_key),
+                    submissions::channel.eq(new.channel.as_str()),
+                    submissions::locale.eq(s.locale().as_str()),
+                    submissions::received_at.eq(to_db_time(new.received_at)),
+                    submissions::late.eq(new.late),
+                    submissions::submitter_name.eq(who.name()),
+                    submissions::organization.eq(who.organization()),
+                    submissions::email.eq(who.email()),
+                    submissions::postal_address.eq(who.postal_address()),
+                    submissions::phone.eq(who.phone()),
+                    submissions::publish_organization.eq(who.publish_organization()),
+                    submissions::created_at.eq(created_at),
+                    submissions::transcribed_by.eq(new.transcription.map(|t| t.by)),
+                    submissions::postmark_date.eq(new.transcription.and_then(|t| t.postmark)),
+                    submissions::verification.eq(new.transcription.map(|_| "unverified")),
+                )
+            })
+            .collect();
+        // `MultiConnection` cannot express a multi-row insert, so the same statement is run on
+        // the concrete connection.
+        let returned: Vec<(i64, String)> = match conn {
+            DbConnection::Postgresql(c) => diesel::insert_into(submissions::table)
+                .values(rows)
+                .returning((submissions::id, submissions::receipt_number))
+                .get_results(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(submissions::table)
+                .values(rows)
+                .returning((submissions::id, submissions::receipt_number))
+                .get_results(c)?,
         };
-        diesel::insert_into(opinions::table)
-            .values((
+        // Matched by receipt number: the order of RETURNING rows is not promised.
+        let by_receipt: HashMap<String, i64> = returned.into_iter().map(|(id, receipt)| (receipt, id)).collect();
+        for new in chunk {
+            let id = by_receipt
+                .get(new.receipt_number.as_str())
+                .copied()
+                .ok_or_else(|| DbError::Corrupt("a new submission's id was not returned".into()))?;
+            ids.push(id);
+        }
+    }
+
+    let mut opinion_rows = Vec::new();
+    let mut outbox_rows = Vec::new();
+    for (new, &id) in news.iter().zip(&ids) {
+        for (position, opinion) in new.submission.opinions().iter().enumerate() {
+            let draft_id =
+                match opinion.draft() {
+                    Some(code) => Some(*new.consultation.draft_ids.get(code).ok_or_else(|| {
+                        DbError::Corrupt(format!("draft '{code}' is not stored for this consultation"))
+                    })?),
+                    None => None,
+                };
+            opinion_rows.push((
                 opinions::submission_id.eq(id),
                 opinions::draft_id.eq(draft_id),
                 opinions::position.eq(position as i32),
@@ -76,22 +119,34 @@ pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Ut
                 opinions::body.eq(opinion.body()),
                 opinions::reason.eq(opinion.reason()),
                 opinions::triage_state.eq("new"),
-            ))
-            .execute(conn)?;
-    }
-    // Receipt emails go to people who submitted online; a letter is answered by the clerk.
-    if who.email().is_some() && new.transcription.is_none() {
-        diesel::insert_into(outbox::table)
-            .values((
+            ));
+        }
+        // Receipt emails go to people who submitted online; a letter is answered by the clerk.
+        if new.submission.submitter().email().is_some() && new.transcription.is_none() {
+            outbox_rows.push((
                 outbox::kind.eq(RECEIPT_EMAIL),
                 outbox::submission_id.eq(Some(id)),
                 outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(to_db_time(now)),
-                outbox::created_at.eq(to_db_time(now)),
-            ))
-            .execute(conn)?;
+                outbox::next_attempt_at.eq(created_at),
+                outbox::created_at.eq(created_at),
+            ));
+        }
     }
-    Ok(id)
+    for chunk in opinion_rows.chunks(ROWS_PER_STATEMENT) {
+        let statement = diesel::insert_into(opinions::table).values(chunk.to_vec());
+        match conn {
+            DbConnection::Postgresql(c) => statement.execute(c)?,
+            DbConnection::Sqlite(c) => statement.execute(c)?,
+        };
+    }
+    for chunk in outbox_rows.chunks(ROWS_PER_STATEMENT) {
+        let statement = diesel::insert_into(outbox::table).values(chunk.to_vec());
+        match conn {
+            DbConnection::Postgresql(c) => statement.execute(c)?,
+            DbConnection::Sqlite(c) => statement.execute(c)?,
+        };
+    }
+    Ok(ids)
 }
 
 /// What a receipt page or email shows: no personal data but the address it is sent to.
@@ -196,4 +251,17 @@ pub fn email_address(conn: &mut DbConnection, id: i64) -> Result<Option<String>,
 
 pub fn count_all(conn: &mut DbConnection) -> Result<i64, DbError> {
     Ok(submissions::table.count().get_result(conn)?)
+}
+
+/// The receipt numbers already given for any of these idempotency keys, by key.
+pub fn receipts_for_keys(conn: &mut DbConnection, keys: &[&str]) -> Result<HashMap<String, String>, DbError> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<(Option<String>, String)> = submissions::table
+            .filter(submissions::idempotency_key.eq_any(chunk))
+            .select((submissions::idempotency_key, submissions::receipt_number))
+            .load(conn)?;
+        found.extend(rows.into_iter().filter_map(|(key, receipt)| Some((key?, receipt))));
+    }
+    Ok(found)
 }

@@ -207,6 +207,10 @@ pub async fn submit(
     if !content_type_is(&req, "application/json") {
         return Err(AppError::json(ErrorKind::UnsupportedMediaType));
     }
+    let _permit = state.writer.admit().map_err(|_| {
+        state.metrics.refused_busy.inc();
+        AppError::json(ErrorKind::Unavailable("too many submissions at once".into()))
+    })?;
     let body = read_body(&req, payload, state.settings.max_request_bytes).await.api()?;
     let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
     let c = &stored.consultation;

@@ -440,11 +440,12 @@ pub async fn post(
                 return Ok(response);
             }
             let has_email = valid.submitter().email().is_some();
-            let accepted = match state
-                .writer
-                .submit(stored.clone(), valid, Channel::Web, received_at, Some(nonce))
-                .await
-            {
+            // The form is admitted after its body is read: a refused person gets the text back.
+            let outcome = match state.writer.admit() {
+                Ok(_permit) => state.writer.submit(stored.clone(), valid, Channel::Web, received_at, Some(nonce)).await,
+                Err(busy) => Err(busy),
+            };
+            let accepted = match outcome {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     match &e {

@@ -7,10 +7,12 @@ use crate::mail::receipt::{message_id, ReceiptEmail};
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use chrono::Duration;
+use lettre::Message;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-const BATCH: i64 = 50;
+const BATCH: i64 = 200;
 const LEASE_SECS: i64 = 120;
 
 pub struct Worker {
@@ -50,63 +52,129 @@ impl Worker {
         }
     }
 
-    /// One pass over due jobs; returns how many it handled.
+    /// One pass over due jobs; returns how many it handled. Emails go out a few at a time; the
+    /// results are written in one transaction, so a backlog costs one commit per pass, not one
+    /// per email. When the mail relay fails, the rest of the pass is not tried (a relay that
+    /// refuses one message refuses the next) and every job left waits for its back-off.
     pub async fn run_once(&self) -> Result<usize, DbError> {
         let now = self.clock.now();
         let jobs = self.db.write(move |c| outbox::claim_due(c, now, Duration::seconds(LEASE_SECS), BATCH)).await?;
         let count = jobs.len();
-        for job in jobs {
-            let outcome = self.deliver(&job).await;
-            let now = self.clock.now();
+        if count == 0 {
+            return Ok(0);
+        }
+        let messages = self.build_messages(&jobs).await?;
+        let mut outcomes: Vec<(outbox::Job, Result<String, String>)> = Vec::with_capacity(count);
+        let mut sending = tokio::task::JoinSet::new();
+        let mut relay_failed: Option<String> = None;
+        let mut queue = jobs.into_iter().zip(messages);
+        loop {
+            while relay_failed.is_none() && sending.len() < self.settings.worker.concurrency.max(1) {
+                let Some((job, message)) = queue.next() else { break };
+                let mailer = self.mailer.clone();
+                sending.spawn(async move {
+                    let outcome = match message {
+                        Ok((id, message)) => mailer.send(message).await.map(|()| id),
+                        Err(e) => Err(e),
+                    };
+                    (job, outcome)
+                });
+            }
+            let Some(done) = sending.join_next().await else { break };
+            let (job, outcome) = done.map_err(|_| DbError::Cancelled)?;
+            if let Err(error) = &outcome {
+                relay_failed.get_or_insert_with(|| error.clone());
+            }
+            outcomes.push((job, outcome));
+        }
+        if let Some(error) = &relay_failed {
+            let not_tried = format!("not tried: an earlier message in the same pass failed: {error}");
+            outcomes.extend(queue.map(|(job, _)| (job, Err(not_tried.clone()))));
+        }
+        let now = self.clock.now();
+        let settings = self.settings.worker.clone();
+        let (mut sent, mut failed) = (0u64, 0u64);
+        for (job, outcome) in &outcomes {
             match outcome {
-                Ok(id) => {
-                    self.db.write(move |c| outbox::mark_sent(c, job.id, &id, now)).await?;
-                    self.metrics.emails_sent.inc();
-                    tracing::info!(job = job.id, "receipt email sent");
-                }
+                Ok(_) => sent += 1,
                 Err(error) => {
-                    let next = now + backoff(&self.settings.worker, job.attempts);
+                    failed += 1;
                     tracing::warn!(job = job.id, attempts = job.attempts + 1, %error, "email not sent; will retry");
-                    self.metrics.email_failures.inc();
-                    self.db.write(move |c| outbox::reschedule(c, job.id, next, &error)).await?;
                 }
             }
+        }
+        self.db
+            .write(move |c| {
+                for (job, outcome) in outcomes {
+                    match outcome {
+                        Ok(id) => outbox::mark_sent(c, job.id, &id, now)?,
+                        Err(error) => outbox::reschedule(c, job.id, now + backoff(&settings, job.attempts), &error)?,
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        self.metrics.emails_sent.add(sent);
+        self.metrics.email_failures.add(failed);
+        if sent > 0 {
+            tracing::info!(sent, "receipt emails sent");
         }
         Ok(count)
     }
 
-    async fn deliver(&self, job: &outbox::Job) -> Result<String, String> {
-        if job.kind != submissions::RECEIPT_EMAIL {
-            return Err(format!("unknown job kind '{}'", job.kind));
-        }
-        let submission_id = job.submission_id.ok_or("receipt job without submission")?;
+    /// Each job's message (or why it cannot be built), read in one database visit.
+    async fn build_messages(&self, jobs: &[outbox::Job]) -> Result<Vec<Result<(String, Message), String>>, DbError> {
+        let jobs = jobs.to_vec();
         let loaded = self
             .db
             .run(move |c| {
-                let Some(submission) = submissions::find_by_id(c, submission_id)? else {
-                    return Ok(None);
-                };
-                let email = submissions::email_address(c, submission_id)?;
-                let consultation = consultations_by_id(c, submission.consultation_id)?;
-                Ok(Some((submission, email, consultation)))
+                let mut consultations: HashMap<i64, Arc<crate::domain::Consultation>> = HashMap::new();
+                let mut out = Vec::with_capacity(jobs.len());
+                for job in jobs {
+                    if job.kind != submissions::RECEIPT_EMAIL {
+                        out.push(Err(format!("unknown job kind '{}'", job.kind)));
+                        continue;
+                    }
+                    let Some(submission_id) = job.submission_id else {
+                        out.push(Err("receipt job without submission".to_string()));
+                        continue;
+                    };
+                    let (Some(submission), Some(to)) =
+                        (submissions::find_by_id(c, submission_id)?, submissions::email_address(c, submission_id)?)
+                    else {
+                        out.push(Err("submission or address no longer stored".to_string()));
+                        continue;
+                    };
+                    let consultation = match consultations.get(&submission.consultation_id) {
+                        Some(found) => found.clone(),
+                        None => {
+                            let found = Arc::new(consultations_by_id(c, submission.consultation_id)?);
+                            consultations.insert(submission.consultation_id, found.clone());
+                            found
+                        }
+                    };
+                    out.push(Ok((job.id, submission, to, consultation)));
+                }
+                Ok(out)
             })
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some((submission, Some(to), consultation)) = loaded else {
-            return Err("submission or address no longer stored".into());
-        };
-        let id = message_id(job.id, &submission.receipt_number, &self.settings.public_base_url);
-        let message = ReceiptEmail {
-            consultation: &consultation,
-            submission: &submission,
-            to: &to,
-            from: &self.settings.mail.from,
-            public_base_url: &self.settings.public_base_url,
-            message_id: &id,
-        }
-        .build()?;
-        self.mailer.send(message).await?;
-        Ok(id)
+            .await?;
+        Ok(loaded
+            .into_iter()
+            .map(|item| {
+                let (job_id, submission, to, consultation) = item?;
+                let id = message_id(job_id, &submission.receipt_number, &self.settings.public_base_url);
+                let message = ReceiptEmail {
+                    consultation: &consultation,
+                    submission: &submission,
+                    to: &to,
+                    from: &self.settings.mail.from,
+                    public_base_url: &self.settings.public_base_url,
+                    message_id: &id,
+                }
+                .build()?;
+                Ok((id, message))
+            })
+            .collect())
     }
 }
 
@@ -123,7 +191,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        let s = WorkerSettings { poll_interval_ms: 10, initial_backoff_secs: 5, max_backoff_secs: 60 };
+        let s = WorkerSettings { poll_interval_ms: 10, initial_backoff_secs: 5, max_backoff_secs: 60, concurrency: 1 };
         assert_eq!(backoff(&s, 0), Duration::seconds(5));
         assert_eq!(backoff(&s, 1), Duration::seconds(10));
         assert_eq!(backoff(&s, 3), Duration::seconds(40));

@@ -115,6 +115,73 @@ async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
     }
 }
 
+/// A surge of submissions while the mail relay refuses every connection: all are stored, and
+/// once the relay is back each receipt email arrives exactly once, counted by Message-ID.
+async fn a_surge_while_smtp_refuses_gets_every_email_exactly_once(backend: Backend) {
+    const SUBMISSIONS: usize = 400;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let app = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.rate_limit.submissions_per_minute = 0;
+    })
+    .await;
+    let mut receipts = std::collections::HashSet::new();
+    for wave in 0..SUBMISSIONS / 50 {
+        let posts: Vec<_> = (0..50).map(|i| {
+            let n = wave * 50 + i;
+            let body = json!({"submitter": {"email": format!("p{n}@example.com")}, "opinions": [{"body": format!("opinion {n}")}]});
+            let (client, url) = (app.client.clone(), format!("{}{SUBMIT}", app.url));
+            tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap() })
+        }).collect();
+        for post in posts {
+            let response = post.await.unwrap();
+            assert_eq!(response.status(), 201, "submissions succeed while SMTP refuses");
+            receipts.insert(response.json::<Value>().await.unwrap()["receipt_number"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(receipts.len(), SUBMISSIONS);
+    wait_until(|| async { failed_attempts(&app).await == SUBMISSIONS as i64 }).await;
+
+    let smtp = SmtpServer::start_on(port).await;
+    app.clock.advance(Duration::minutes(10));
+    let messages = smtp.mailbox.wait_for(SUBMISSIONS, 60).await;
+    // Anything sent twice would arrive after the last first copy: give it time to show.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.clock.advance(Duration::hours(2));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let messages = if smtp.mailbox.messages().len() > messages.len() { smtp.mailbox.messages() } else { messages };
+    let mut by_id: std::collections::HashMap<String, usize> = Default::default();
+    for m in &messages {
+        *by_id.entry(m.header("Message-ID").expect("every email has a Message-ID")).or_default() += 1;
+    }
+    assert_eq!(by_id.len(), SUBMISSIONS, "one Message-ID per submission");
+    assert!(by_id.values().all(|&n| n == 1), "no email sent twice");
+    for receipt in &receipts {
+        assert_eq!(by_id.keys().filter(|id| id.contains(receipt.as_str())).count(), 1, "{receipt} has its email");
+    }
+    wait_until(|| async { unsent(&app).await == 0 }).await;
+}
+
+async fn unsent(app: &crate::helpers::TestApp) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    app.db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            let rows: Vec<N> = diesel::sql_query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL").load(c)?;
+            Ok(rows[0].n)
+        })
+        .await
+        .unwrap()
+}
+
 async fn failed_attempts(app: &crate::helpers::TestApp) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct N {
@@ -150,4 +217,5 @@ on_both_backends!(
     the_receipt_email_arrives_over_smtp_in_the_submitters_language,
     user_text_cannot_inject_headers,
     emails_wait_for_smtp_and_go_out_once_it_is_back,
+    a_surge_while_smtp_refuses_gets_every_email_exactly_once,
 );

@@ -70,6 +70,76 @@ async fn one_bad_submission_does_not_fail_its_batch(backend: Backend) {
     assert_eq!(app.count("submissions").await, 2);
 }
 
+/// A row the database itself refuses (here a trigger standing in for any constraint) rolls the
+/// batch's one-statement insert back; the writer then stores the rest one by one.
+async fn a_row_the_database_refuses_fails_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let poison: &[&str] = match backend {
+        Backend::Sqlite => &["CREATE TRIGGER refuse_poison BEFORE INSERT ON opinions WHEN NEW.body = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poison refused'); END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.body = 'poison' THEN RAISE EXCEPTION 'poison refused' USING ERRCODE = 'check_violation'; \
+             END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON opinions FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+        ],
+    };
+    app.db
+        .run(move |c| {
+            use diesel::RunQueryDsl;
+            for sql in poison {
+                diesel::sql_query(*sql).execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    app.writer.pause();
+    let before = post(&app, api_submission("basic-rules", "stored before"), None);
+    wait_queued(&app, 1).await;
+    let bad = post(&app, api_submission("basic-rules", "poison"), None);
+    wait_queued(&app, 2).await;
+    let after = post(&app, api_submission("audit-guidelines", "stored after"), None);
+    wait_queued(&app, 3).await;
+    app.writer.resume();
+    let (s1, b1) = before.await.unwrap();
+    let (s2, _) = bad.await.unwrap();
+    let (s3, b3) = after.await.unwrap();
+    assert_eq!((s1, s3), (201, 201), "the others in the batch are stored");
+    assert_ne!(s2, 201, "the refused one gets no receipt");
+    assert_ne!(b1["receipt_number"], b3["receipt_number"]);
+    assert_eq!(app.count("submissions").await, 2);
+    assert_eq!(app.count("opinions").await, 2, "nothing of the refused one is half-written");
+}
+
+/// Past the in-flight limit a request is refused before its body is read: even one too large
+/// to accept gets the busy answer, not a 413 that would mean it was read.
+async fn too_many_at_once_are_refused_before_the_body_is_read(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.intake.max_in_flight = 2;
+        s.max_request_bytes = 64 * 1024;
+    })
+    .await;
+    app.writer.pause();
+    let waiting: Vec<_> =
+        (0..2).map(|i| post(&app, api_submission("basic-rules", &format!("in flight {i}")), None)).collect();
+    wait_queued(&app, 2).await;
+    assert_eq!(app.writer.stats.in_flight.load(Ordering::SeqCst), 2);
+    let huge = "x".repeat(64 * 1024 + 1);
+    let refused = app.post_json(SUBMIT, &api_submission("basic-rules", &huge)).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "unavailable");
+    app.writer.resume();
+    for t in waiting {
+        assert_eq!(t.await.unwrap().0, 201, "those admitted are stored");
+    }
+    assert_eq!(app.writer.stats.in_flight.load(Ordering::SeqCst), 0, "answered requests free their place");
+    let again = app.post_json(SUBMIT, &api_submission("basic-rules", "room again")).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(app.count("submissions").await, 3);
+}
+
 async fn a_full_queue_refuses_at_once_and_keeps_the_text(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.intake.queue_capacity = 2).await;
     let html = app.get("/c/ismap-2020/submit?lang=en").await.text().await.unwrap();
@@ -136,5 +206,7 @@ on_both_backends!(
     waiting_submissions_commit_together_with_their_own_receipts,
     one_bad_submission_does_not_fail_its_batch,
     a_full_queue_refuses_at_once_and_keeps_the_text,
+    a_row_the_database_refuses_fails_alone,
+    too_many_at_once_are_refused_before_the_body_is_read,
     arriving_before_the_deadline_counts_even_if_written_after,
 );
