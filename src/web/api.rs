@@ -1,12 +1,12 @@
 //! JSON API v1: list, detail and submit, with the documented error body.
 use super::error::{AppError, ErrorKind, OrRespond};
-use super::security::{content_type_is, read_body};
+use super::security::{content_type_is, discard_small_body, read_body};
 use super::AppState;
 use crate::db::consultations;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, Consultation, Locale, Localized, SubmissionInput};
 use crate::writer::WriteError;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -207,10 +207,13 @@ pub async fn submit(
     if !content_type_is(&req, "application/json") {
         return Err(AppError::json(ErrorKind::UnsupportedMediaType));
     }
-    let _permit = state.writer.admit().map_err(|_| {
+    // Refused before the body is parsed: the cheapest answer an overloaded server can give.
+    let Ok(_permit) = state.writer.admit() else {
         state.metrics.refused_busy.inc();
-        AppError::json(ErrorKind::Unavailable("too many submissions at once".into()))
-    })?;
+        discard_small_body(&req, payload).await;
+        // Answered, not raised: an expected refusal is not an error event for the request log.
+        return Ok(AppError::json(ErrorKind::Busy).error_response());
+    };
     let body = read_body(&req, payload, state.settings.max_request_bytes).await.api()?;
     let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
     let c = &stored.consultation;
@@ -244,7 +247,7 @@ pub async fn submit(
         Ok(accepted) => accepted,
         Err(WriteError::Busy) => {
             state.metrics.refused_busy.inc();
-            return Err(AppError::json(ErrorKind::Unavailable("intake queue full".into())));
+            return Ok(AppError::json(ErrorKind::Busy).error_response());
         }
         Err(WriteError::Db(e)) => return Err(AppError::json(e.into())),
     };

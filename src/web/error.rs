@@ -32,6 +32,9 @@ pub enum ErrorKind {
     },
     Forbidden,
     Unavailable(String),
+    /// Too much is being handled at once; counted in the metrics, not logged per request (a
+    /// surge would flood the log with it).
+    Busy,
     Internal(String),
 }
 
@@ -135,7 +138,7 @@ impl ErrorKind {
             ErrorKind::RateLimited { .. } => "rate_limited",
             ErrorKind::SignInRequired { .. } => "sign_in_required",
             ErrorKind::Forbidden => "forbidden",
-            ErrorKind::Unavailable(_) => "unavailable",
+            ErrorKind::Unavailable(_) | ErrorKind::Busy => "unavailable",
             ErrorKind::Internal(_) => "internal",
         }
     }
@@ -153,7 +156,7 @@ impl ErrorKind {
             ErrorKind::RateLimited { .. } => t.t("error_rate_limited").into(),
             ErrorKind::SignInRequired { .. } => t.t("sign_in_heading").into(),
             ErrorKind::Forbidden => t.t("forbidden").into(),
-            ErrorKind::Unavailable(_) => t.t("refused_busy").into(),
+            ErrorKind::Unavailable(_) | ErrorKind::Busy => t.t("refused_busy").into(),
             ErrorKind::Internal(_) => t.t("error_generic").into(),
         }
     }
@@ -171,7 +174,7 @@ impl ResponseError for AppError {
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::SignInRequired { .. } => StatusCode::SEE_OTHER,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-            ErrorKind::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Unavailable(_) | ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -188,7 +191,7 @@ impl ResponseError for AppError {
             ErrorKind::RateLimited { retry_after_secs } => {
                 builder.insert_header(("Retry-After", retry_after_secs.to_string()));
             }
-            ErrorKind::Unavailable(_) => {
+            ErrorKind::Unavailable(_) | ErrorKind::Busy => {
                 builder.insert_header(("Retry-After", "5"));
             }
             ErrorKind::SignInRequired { next } => {

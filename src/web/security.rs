@@ -138,6 +138,25 @@ pub async fn read_body(
     Ok(body.freeze())
 }
 
+/// Reads and throws away a refused request's body when it is small, so the connection can
+/// carry the client's next request instead of being closed and opened again (which costs an
+/// overloaded server more than the read). A large body is left unread and the connection closes.
+pub async fn discard_small_body(req: &actix_web::HttpRequest, mut payload: web::Payload) {
+    const SMALL: usize = 64 * 1024;
+    let declared =
+        req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_none_or(|len| len > SMALL) {
+        return;
+    }
+    let mut seen = 0;
+    while let Some(Ok(chunk)) = payload.next().await {
+        seen += chunk.len();
+        if seen > SMALL {
+            return;
+        }
+    }
+}
+
 pub fn content_type_is(req: &actix_web::HttpRequest, expected: &str) -> bool {
     req.headers()
         .get("content-type")

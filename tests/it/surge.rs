@@ -112,9 +112,9 @@ async fn a_row_the_database_refuses_fails_alone(backend: Backend) {
     assert_eq!(app.count("opinions").await, 2, "nothing of the refused one is half-written");
 }
 
-/// Past the in-flight limit a request is refused before its body is read: even one too large
-/// to accept gets the busy answer, not a 413 that would mean it was read.
-async fn too_many_at_once_are_refused_before_the_body_is_read(backend: Backend) {
+/// Past the in-flight limit a request is refused before its body is checked or parsed: even one
+/// too large to accept gets the busy answer, not the 413 that checking it would give.
+async fn too_many_at_once_are_refused_before_the_body_is_checked(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
         s.intake.max_in_flight = 2;
         s.max_request_bytes = 64 * 1024;
@@ -207,6 +207,6 @@ on_both_backends!(
     one_bad_submission_does_not_fail_its_batch,
     a_full_queue_refuses_at_once_and_keeps_the_text,
     a_row_the_database_refuses_fails_alone,
-    too_many_at_once_are_refused_before_the_body_is_read,
+    too_many_at_once_are_refused_before_the_body_is_checked,
     arriving_before_the_deadline_counts_even_if_written_after,
 );
