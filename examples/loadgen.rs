@@ -3,12 +3,15 @@
 //!
 //!   cargo run --release --example loadgen -- journey URL SLUG CLIENTS SECONDS
 //!   cargo run --release --example loadgen -- api     URL SLUG CLIENTS SECONDS
+//!   cargo run --release --example loadgen -- api-email URL SLUG CLIENTS SECONDS
+//!   cargo run --release --example loadgen -- smtp-sink PORT FILE
 //!   cargo run --release --example loadgen -- record URL SLUG CLIENTS SECONDS FILE
 //!   cargo run --release --example loadgen -- surge URL SLUG RATE SECONDS [CONNECTIONS]
 //!   cargo run --release --example loadgen -- sqlite-baseline PATH SECONDS
 //!
 //! `journey` is what a person's browser does: GET the form (token and cookie), then POST the
-//! send. `api` posts JSON submissions. Each client is one connection doing one request after
+//! send. `api` posts JSON submissions (`api-email` with an address, so each queues a receipt
+//! email); `smtp-sink` is a mail relay that writes each Message-ID it receives to FILE. Each client is one connection doing one request after
 //! another; requests are bounded by the duration.
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -24,7 +27,16 @@ fn opinion_text() -> String {
 /// The API request body, serialized once: the generator shares the server's two cores, so it
 /// should spend as little of them as it can.
 fn api_payload(body: &str) -> &'static [u8] {
-    let payload = serde_json::json!({"locale": "en", "opinions": [{"draft": null, "location": "3.2", "body": body}]});
+    api_payload_with(body, None)
+}
+
+/// The same, with a submitter address, so that each submission also queues a receipt email.
+fn api_payload_with(body: &str, email: Option<&str>) -> &'static [u8] {
+    let mut payload =
+        serde_json::json!({"locale": "en", "opinions": [{"draft": null, "location": "3.2", "body": body}]});
+    if let Some(address) = email {
+        payload["submitter"] = serde_json::json!({"email": address});
+    }
     Box::leak(serde_json::to_vec(&payload).unwrap().into_boxed_slice())
 }
 
@@ -89,7 +101,7 @@ async fn api_once(client: &reqwest::Client, url: &str, slug: &str, payload: &'st
 async fn http_load(mode: &str, url: String, slug: String, clients: usize, seconds: u64) {
     let stop = Arc::new(AtomicBool::new(false));
     let body = Arc::new(opinion_text());
-    let payload = api_payload(&body);
+    let payload = api_payload_with(&body, (mode == "api-email").then_some("load@example.com"));
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (stop, url, slug, body, mode) = (stop.clone(), url.clone(), slug.clone(), body.clone(), mode.to_string());
@@ -372,6 +384,63 @@ async fn surge(url: String, slug: String, rate: u64, seconds: u64, connections: 
     println!("mode=recovery p99_ms_per_second=[{}]", per_second.join(", "));
 }
 
+/// A mail relay that accepts everything and appends each message's Message-ID to `file`, one
+/// line per message received, so duplicates can be counted afterwards.
+async fn smtp_sink(port: u16, file: String) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("sink port is free");
+    let out = Arc::new(std::sync::Mutex::new(
+        std::fs::OpenOptions::new().create(true).append(true).open(&file).expect("sink file opens"),
+    ));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let out = out.clone();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut lines = tokio::io::BufReader::new(read);
+            let mut line = String::new();
+            write.write_all(b"220 sink ESMTP\r\n").await?;
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok::<(), std::io::Error>(());
+                }
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                match verb.as_str() {
+                    "EHLO" | "HELO" => write.write_all(b"250-sink\r\n250 8BITMIME\r\n").await?,
+                    "DATA" => {
+                        write.write_all(b"354 go ahead\r\n").await?;
+                        let mut id = String::new();
+                        loop {
+                            line.clear();
+                            if lines.read_line(&mut line).await? == 0 {
+                                return Ok(());
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            if id.is_empty() && line.to_ascii_lowercase().starts_with("message-id:") {
+                                id = line[11..].trim().to_string();
+                            }
+                        }
+                        {
+                            use std::io::Write;
+                            let mut f = out.lock().unwrap();
+                            writeln!(f, "{id}")?;
+                        }
+                        write.write_all(b"250 queued\r\n").await?;
+                    }
+                    "QUIT" => {
+                        write.write_all(b"221 bye\r\n").await?;
+                        return Ok(());
+                    }
+                    _ => write.write_all(b"250 ok\r\n").await?,
+                }
+            }
+        });
+    }
+}
+
 /// One writer, one durable commit per 2 KB row, synchronous=FULL: the flush-bound floor.
 fn sqlite_baseline(path: &str, seconds: u64) {
     use diesel::connection::SimpleConnection;
@@ -399,9 +468,9 @@ fn sqlite_baseline(path: &str, seconds: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: loadgen journey|api URL SLUG CLIENTS SECONDS | loadgen record URL SLUG CLIENTS SECONDS FILE | loadgen surge URL SLUG RATE SECONDS [CONNECTIONS] | loadgen sqlite-baseline PATH SECONDS";
+    let usage = "usage: loadgen journey|api|api-email URL SLUG CLIENTS SECONDS | loadgen smtp-sink PORT FILE | loadgen record URL SLUG CLIENTS SECONDS FILE | loadgen surge URL SLUG RATE SECONDS [CONNECTIONS] | loadgen sqlite-baseline PATH SECONDS";
     match args.first().map(String::as_str) {
-        Some(mode @ ("journey" | "api")) if args.len() == 5 => {
+        Some(mode @ ("journey" | "api" | "api-email")) if args.len() == 5 => {
             let clients: usize = args[3].parse().expect(usage);
             let seconds: u64 = args[4].parse().expect(usage);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -419,6 +488,11 @@ fn main() {
             let connections: usize = args.get(5).map_or(512, |c| c.parse().expect(usage));
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
             rt.block_on(surge(args[1].clone(), args[2].clone(), rate, seconds.min(120), connections));
+        }
+        Some("smtp-sink") if args.len() == 3 => {
+            let port: u16 = args[1].parse().expect(usage);
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            rt.block_on(smtp_sink(port, args[2].clone()));
         }
         Some("sqlite-baseline") if args.len() == 3 => {
             sqlite_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600))

@@ -209,7 +209,7 @@ impl Default for Settings {
                 batch_max: 512,
                 batch_wait_ms: 0,
                 writers: None,
-                max_in_flight: 1024,
+                max_in_flight: 256,
             },
         }
     }

@@ -132,7 +132,9 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            // How long a request waits for a connection before it is answered 503: short, so
+            // that while the database is away people hear so within seconds.
+            .connection_timeout(Duration::from_secs(3))
             .build(manager)?;
         Ok(Self { pool, backend: url.backend_name(), sqlite_writer: Arc::new(Mutex::new(())) })
     }

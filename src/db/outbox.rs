@@ -30,21 +30,23 @@ pub fn claim_due(
         .limit(limit)
         .select((outbox::id, outbox::kind, outbox::submission_id, outbox::attempts))
         .load(conn)?;
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for job in candidates {
-        let won = diesel::update(
-            outbox::table
-                .find(job.id)
-                .filter(outbox::sent_at.is_null())
-                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db))),
-        )
-        .set(outbox::locked_until.eq(Some(to_db_time(now + lease))))
-        .execute(conn)?;
-        if won == 1 {
-            claimed.push(job);
-        }
+    if candidates.is_empty() {
+        return Ok(candidates);
     }
-    Ok(claimed)
+    // One conditional update for all of them; RETURNING says which ones this worker won.
+    let ids: Vec<i64> = candidates.iter().map(|j| j.id).collect();
+    let won: std::collections::HashSet<i64> = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db))),
+    )
+    .set(outbox::locked_until.eq(Some(to_db_time(now + lease))))
+    .returning(outbox::id)
+    .get_results::<i64>(conn)?
+    .into_iter()
+    .collect();
+    Ok(candidates.into_iter().filter(|job| won.contains(&job.id)).collect())
 }
 
 pub fn mark_sent(conn: &mut DbConnection, id: i64, message_id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
