@@ -394,6 +394,7 @@ async fn smtp_sink(port: u16, file: String) {
     ));
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
+        stream.set_nodelay(true).ok();
         let out = out.clone();
         tokio::spawn(async move {
             let (read, mut write) = stream.into_split();

@@ -197,7 +197,7 @@ impl Default for Settings {
                 poll_interval_ms: 1000,
                 initial_backoff_secs: 5,
                 max_backoff_secs: 3600,
-                concurrency: 8,
+                concurrency: 16,
             },
             staff: StaffSettings {
                 idle_timeout_minutes: 30,

@@ -108,7 +108,8 @@ pub fn build_worker(
     metrics: Arc<Metrics>,
     wake: Arc<Notify>,
 ) -> anyhow::Result<Worker> {
-    let mailer = Mailer::from_settings(&settings.mail).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let mailer = Mailer::from_settings(&settings.mail, settings.worker.concurrency as u32)
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     Ok(Worker { db, mailer: Arc::new(mailer), clock, settings, metrics, wake })
 }
 

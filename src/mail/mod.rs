@@ -2,6 +2,7 @@
 pub mod receipt;
 
 use crate::config::{MailSettings, MailTransport};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -13,13 +14,15 @@ pub enum Mailer {
 }
 
 impl Mailer {
-    pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
+    /// `connections`: how many SMTP connections to keep open, one per email sent at once.
+    pub fn from_settings(settings: &MailSettings, connections: u32) -> Result<Self, String> {
         match settings.transport {
             MailTransport::Smtp => {
                 let url = settings.smtp_url.as_deref().ok_or("mail.smtp_url is required for smtp")?;
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| format!("mail.smtp_url: {e}"))?
                     .timeout(Some(Duration::from_secs(20)))
+                    .pool_config(PoolConfig::new().max_size(connections.max(1)))
                     .build();
                 Ok(Mailer::Smtp(transport))
             }
