@@ -80,7 +80,11 @@ async fn user_text_cannot_inject_headers(backend: Backend) {
     assert_eq!(m.header_names().iter().filter(|h| *h == "subject").count(), 1);
 }
 
-async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
+/// An application whose mail relay refuses connections until a server is started on `port`.
+async fn spawn_with_refusing_relay(
+    backend: Backend,
+    configure: impl FnOnce(&mut pubcom::config::Settings),
+) -> (crate::helpers::TestApp, u16) {
     // Reserve a port, then close it: connections to it are refused until the server starts.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -89,8 +93,14 @@ async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
         s.mail.transport = MailTransport::Smtp;
         s.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        configure(s);
     })
     .await;
+    (app, port)
+}
+
+async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
+    let (app, port) = spawn_with_refusing_relay(backend, |_| {}).await;
     let mut receipts = Vec::new();
     for i in 0..3 {
         let body = json!({"submitter": {"email": format!("p{i}@example.com")}, "opinions": [{"body": format!("opinion {i}")}]});
@@ -119,16 +129,7 @@ async fn emails_wait_for_smtp_and_go_out_once_it_is_back(backend: Backend) {
 /// once the relay is back each receipt email arrives exactly once, counted by Message-ID.
 async fn a_surge_while_smtp_refuses_gets_every_email_exactly_once(backend: Backend) {
     const SUBMISSIONS: usize = 400;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let app = spawn_app_with(backend, |s| {
-        s.mail.transport = MailTransport::Smtp;
-        s.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        s.rate_limit.submissions_per_minute = 0;
-    })
-    .await;
+    let (app, port) = spawn_with_refusing_relay(backend, |s| s.rate_limit.submissions_per_minute = 0).await;
     let mut receipts = std::collections::HashSet::new();
     for wave in 0..SUBMISSIONS / 50 {
         let posts: Vec<_> = (0..50).map(|i| {
@@ -166,33 +167,27 @@ async fn a_surge_while_smtp_refuses_gets_every_email_exactly_once(backend: Backe
     wait_until(|| async { unsent(&app).await == 0 }).await;
 }
 
+/// Outbox jobs not yet sent.
 async fn unsent(app: &crate::helpers::TestApp) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    app.db
-        .run(|c| {
-            use diesel::RunQueryDsl;
-            let rows: Vec<N> = diesel::sql_query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL").load(c)?;
-            Ok(rows[0].n)
-        })
-        .await
-        .unwrap()
+    outbox_count(app, "sent_at IS NULL").await
 }
 
+/// Outbox jobs tried at least once and not yet sent.
 async fn failed_attempts(app: &crate::helpers::TestApp) -> i64 {
+    outbox_count(app, "attempts > 0 AND sent_at IS NULL").await
+}
+
+async fn outbox_count(app: &crate::helpers::TestApp, condition: &'static str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct N {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
     app.db
-        .run(|c| {
+        .run(move |c| {
             use diesel::RunQueryDsl;
             let rows: Vec<N> =
-                diesel::sql_query("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0 AND sent_at IS NULL").load(c)?;
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM outbox WHERE {condition}")).load(c)?;
             Ok(rows[0].n)
         })
         .await

@@ -52,7 +52,7 @@ async fn waiting_submissions_commit_together_with_their_own_receipts(backend: Ba
     assert_eq!(app.count("opinions").await, 20);
 }
 
-async fn one_bad_submission_does_not_fail_its_batch(backend: Backend) {
+async fn a_key_repeated_in_one_batch_gets_the_first_receipt(backend: Backend) {
     let app = spawn_app(backend).await;
     app.writer.pause();
     let first = post(&app, api_submission("basic-rules", "first"), Some("same-key"));
@@ -204,7 +204,7 @@ async fn arriving_before_the_deadline_counts_even_if_written_after(backend: Back
 
 on_both_backends!(
     waiting_submissions_commit_together_with_their_own_receipts,
-    one_bad_submission_does_not_fail_its_batch,
+    a_key_repeated_in_one_batch_gets_the_first_receipt,
     a_full_queue_refuses_at_once_and_keeps_the_text,
     a_row_the_database_refuses_fails_alone,
     too_many_at_once_are_refused_before_the_body_is_checked,
