@@ -37,7 +37,7 @@ pub struct IntakeSettings {
     pub batch_max: usize,
     /// How long a batch that is not full may wait for more, in milliseconds (0: none).
     pub batch_wait_ms: u64,
-    /// Writer threads; absent: 1 on SQLite, 4 on PostgreSQL.
+    /// Writer threads; absent: 1 on SQLite, 2 on PostgreSQL.
     pub writers: Option<usize>,
     /// Submission requests handled at once (reading, checking, waiting to be written); beyond
     /// it 503 with Retry-After before the body is read.

@@ -137,7 +137,7 @@ impl Application {
             queue_capacity: settings.intake.queue_capacity,
             batch_max: settings.intake.batch_max.max(1),
             batch_wait: std::time::Duration::from_millis(settings.intake.batch_wait_ms),
-            writers: settings.intake.writers.unwrap_or(if db.backend() == "sqlite" { 1 } else { 4 }),
+            writers: settings.intake.writers.unwrap_or(if db.backend() == "sqlite" { 1 } else { 2 }),
             max_in_flight: settings.intake.max_in_flight,
         };
         let writer = Writer::start(db.clone(), clock.clone(), writer_settings, wake.clone());
