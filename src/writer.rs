@@ -33,12 +33,34 @@ pub struct WriterSettings {
     pub max_in_flight: usize,
 }
 
-pub struct WriteRequest {
+/// A submission waiting in the queue, with everything needed to store it.
+pub struct Pending {
     pub consultation: Arc<StoredConsultation>,
     pub submission: ValidSubmission,
     pub channel: Channel,
     pub received_at: DateTime<Utc>,
     pub idempotency_key: Option<String>,
+}
+
+impl Pending {
+    /// The rows to store under `receipt`. Lateness is decided by when the request arrived,
+    /// not when its batch is written.
+    fn to_store<'a>(&'a self, receipt: &'a ReceiptNumber) -> NewSubmission<'a> {
+        NewSubmission {
+            consultation: &self.consultation,
+            submission: &self.submission,
+            channel: self.channel,
+            received_at: self.received_at,
+            late: self.consultation.consultation.is_late(self.channel, self.received_at),
+            receipt_number: receipt,
+            idempotency_key: self.idempotency_key.as_deref(),
+            transcription: None,
+        }
+    }
+}
+
+pub struct WriteRequest {
+    pending: Pending,
     reply: oneshot::Sender<Result<Accepted, DbError>>,
 }
 
@@ -114,9 +136,11 @@ impl Writer {
         Ok(Permit { stats: self.stats.clone() })
     }
 
-    /// Queues a submission and waits for its batch to commit.
+    /// Queues a submission and waits for its batch to commit. Only an admitted request may
+    /// queue one, so every submission counts against the in-flight limit.
     pub async fn submit(
         &self,
+        _admitted: &Permit,
         consultation: Arc<StoredConsultation>,
         submission: ValidSubmission,
         channel: Channel,
@@ -124,7 +148,8 @@ impl Writer {
         idempotency_key: Option<String>,
     ) -> Result<Accepted, WriteError> {
         let (reply, answer) = oneshot::channel();
-        let request = WriteRequest { consultation, submission, channel, received_at, idempotency_key, reply };
+        let pending = Pending { consultation, submission, channel, received_at, idempotency_key };
+        let request = WriteRequest { pending, reply };
         // Admission: at most `capacity` requests wait, counting one a writer holds while paused.
         if self.stats.queued.fetch_add(1, Ordering::SeqCst) >= self.capacity as u64 {
             self.stats.queued.fetch_sub(1, Ordering::SeqCst);
@@ -208,10 +233,7 @@ fn run(
         let size = batch.len() as u64;
         stats.queued.fetch_sub(size, Ordering::Relaxed);
         let now = clock.now();
-        let (requests, replies): (Vec<_>, Vec<_>) = batch
-            .into_iter()
-            .map(|r| ((r.consultation, r.submission, r.channel, r.received_at, r.idempotency_key), r.reply))
-            .unzip();
+        let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|r| (r.pending, r.reply)).unzip();
         let outcome = match db.write_blocking(|conn| store_batch(conn, &requests, now)) {
             // One submission the database refused (a clash, a constraint) rolled the whole
             // batch back: store them again one savepoint each, so only that one fails.
@@ -242,39 +264,28 @@ fn run(
     }
 }
 
-type Request = (Arc<StoredConsultation>, ValidSubmission, Channel, DateTime<Utc>, Option<String>);
-
 /// Stores a whole batch with a few statements: one lookup of the idempotency keys, then one
 /// multi-row insert per table. A key used twice in the batch (a double click) is stored once
 /// and both requests get that receipt.
 fn store_batch(
     conn: &mut crate::db::DbConnection,
-    requests: &[Request],
+    requests: &[Pending],
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<Accepted, DbError>>, DbError> {
-    let keys: Vec<&str> = requests.iter().filter_map(|r| r.4.as_deref()).collect();
+    let keys: Vec<&str> = requests.iter().filter_map(|r| r.idempotency_key.as_deref()).collect();
     let mut known = if keys.is_empty() { HashMap::new() } else { submissions::receipts_for_keys(conn, &keys)? };
     let receipts: Vec<ReceiptNumber> = requests.iter().map(|_| ReceiptNumber::generate(&mut rand::rng())).collect();
     let mut accepted = Vec::with_capacity(requests.len());
     let mut news = Vec::with_capacity(requests.len());
-    for ((consultation, submission, channel, received_at, key), receipt) in requests.iter().zip(&receipts) {
-        if let Some(existing) = key.as_ref().and_then(|k| known.get(k)) {
+    for (request, receipt) in requests.iter().zip(&receipts) {
+        if let Some(existing) = request.idempotency_key.as_ref().and_then(|k| known.get(k)) {
             accepted.push(Ok(Accepted { receipt_number: existing.clone(), new: false }));
             continue;
         }
-        if let Some(k) = key {
+        if let Some(k) = &request.idempotency_key {
             known.insert(k.clone(), receipt.to_string());
         }
-        news.push(NewSubmission {
-            consultation,
-            submission,
-            channel: *channel,
-            received_at: *received_at,
-            late: consultation.consultation.is_late(*channel, *received_at),
-            receipt_number: receipt,
-            idempotency_key: key.as_deref(),
-            transcription: None,
-        });
+        news.push(request.to_store(receipt));
         accepted.push(Ok(Accepted { receipt_number: receipt.to_string(), new: true }));
     }
     submissions::insert_many(conn, &news, now)?;
@@ -282,26 +293,15 @@ fn store_batch(
 }
 
 /// Stores one submission inside a savepoint of the batch's transaction.
-fn store_one(conn: &mut crate::db::DbConnection, r: &Request, now: DateTime<Utc>) -> Result<Accepted, DbError> {
-    let (consultation, submission, channel, received_at, key) = r;
+fn store_one(conn: &mut crate::db::DbConnection, request: &Pending, now: DateTime<Utc>) -> Result<Accepted, DbError> {
     for _ in 0..3 {
-        if let Some(k) = key {
+        if let Some(k) = &request.idempotency_key {
             if let Some(existing) = submissions::receipt_for_key(conn, k)? {
                 return Ok(Accepted { receipt_number: existing, new: false });
             }
         }
         let receipt = ReceiptNumber::generate(&mut rand::rng());
-        let new = NewSubmission {
-            consultation,
-            submission,
-            channel: *channel,
-            received_at: *received_at,
-            late: consultation.consultation.is_late(*channel, *received_at),
-            receipt_number: &receipt,
-            idempotency_key: key.as_deref(),
-            transcription: None,
-        };
-        match conn.transaction(|c| submissions::insert(c, &new, now)) {
+        match conn.transaction(|c| submissions::insert(c, &request.to_store(&receipt), now)) {
             Ok(_) => return Ok(Accepted { receipt_number: receipt.to_string(), new: true }),
             // A receipt number clash, vanishingly rare: try another number.
             Err(e) if e.is_unique_violation() => continue,

@@ -27,6 +27,19 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
+/// Runs one diesel statement on the concrete connection inside a `DbConnection`, for the few
+/// statements `MultiConnection` cannot express (multi-row inserts). The statement is written
+/// once; each backend compiles it for itself.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $statement:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $statement,
+            $crate::db::DbConnection::Sqlite($c) => $statement,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// Durability is explicit: every commit is flushed before a receipt is shown. The busy
 /// timeout comes first so that switching to WAL waits for other connections.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \

@@ -1,7 +1,7 @@
 //! Submissions with their opinions, written together with their receipt email job.
 use super::consultations::StoredConsultation;
 use super::schema::{drafts, opinions, outbox, submissions};
-use super::{from_db_time, to_db_time, DbConnection, DbError};
+use super::{from_db_time, on_backend, to_db_time, DbConnection, DbError};
 use crate::domain::{Channel, Locale, ReceiptNumber, ValidSubmission};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -77,18 +77,10 @@ pub fn insert_many(
                 )
             })
             .collect();
-        // `MultiConnection` cannot express a multi-row insert, so the same statement is run on
-        // the concrete connection.
-        let returned: Vec<(i64, String)> = match conn {
-            DbConnection::Postgresql(c) => diesel::insert_into(submissions::table)
-                .values(rows)
-                .returning((submissions::id, submissions::receipt_number))
-                .get_results(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_into(submissions::table)
-                .values(rows)
-                .returning((submissions::id, submissions::receipt_number))
-                .get_results(c)?,
-        };
+        let returned: Vec<(i64, String)> = on_backend!(conn, |c| diesel::insert_into(submissions::table)
+            .values(rows)
+            .returning((submissions::id, submissions::receipt_number))
+            .get_results(c)?);
         // Matched by receipt number: the order of RETURNING rows is not promised.
         let by_receipt: HashMap<String, i64> = returned.into_iter().map(|(id, receipt)| (receipt, id)).collect();
         for new in chunk {
@@ -133,18 +125,10 @@ pub fn insert_many(
         }
     }
     for chunk in opinion_rows.chunks(ROWS_PER_STATEMENT) {
-        let statement = diesel::insert_into(opinions::table).values(chunk.to_vec());
-        match conn {
-            DbConnection::Postgresql(c) => statement.execute(c)?,
-            DbConnection::Sqlite(c) => statement.execute(c)?,
-        };
+        on_backend!(conn, |c| diesel::insert_into(opinions::table).values(chunk.to_vec()).execute(c)?);
     }
     for chunk in outbox_rows.chunks(ROWS_PER_STATEMENT) {
-        let statement = diesel::insert_into(outbox::table).values(chunk.to_vec());
-        match conn {
-            DbConnection::Postgresql(c) => statement.execute(c)?,
-            DbConnection::Sqlite(c) => statement.execute(c)?,
-        };
+        on_backend!(conn, |c| diesel::insert_into(outbox::table).values(chunk.to_vec()).execute(c)?);
     }
     Ok(ids)
 }

@@ -6,7 +6,7 @@ use crate::db::consultations;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, Consultation, Locale, Localized, SubmissionInput};
 use crate::writer::WriteError;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -208,11 +208,10 @@ pub async fn submit(
         return Err(AppError::json(ErrorKind::UnsupportedMediaType));
     }
     // Refused before the body is parsed: the cheapest answer an overloaded server can give.
-    let Ok(_permit) = state.writer.admit() else {
+    let Ok(permit) = state.writer.admit() else {
         state.metrics.refused_busy.inc();
         discard_small_body(&req, payload).await;
-        // Answered, not raised: an expected refusal is not an error event for the request log.
-        return Ok(AppError::json(ErrorKind::Busy).error_response());
+        return Err(AppError::json(ErrorKind::Busy));
     };
     let body = read_body(&req, payload, state.settings.max_request_bytes).await.api()?;
     let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
@@ -243,11 +242,11 @@ pub async fn submit(
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty() && k.len() <= 100)
         .map(|k| format!("api:{k}"));
-    let accepted = match state.writer.submit(stored.clone(), valid, Channel::Api, received_at, key).await {
+    let accepted = match state.writer.submit(&permit, stored.clone(), valid, Channel::Api, received_at, key).await {
         Ok(accepted) => accepted,
         Err(WriteError::Busy) => {
             state.metrics.refused_busy.inc();
-            return Ok(AppError::json(ErrorKind::Busy).error_response());
+            return Err(AppError::json(ErrorKind::Busy));
         }
         Err(WriteError::Db(e)) => return Err(AppError::json(e.into())),
     };

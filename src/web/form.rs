@@ -442,7 +442,9 @@ pub async fn post(
             let has_email = valid.submitter().email().is_some();
             // The form is admitted after its body is read: a refused person gets the text back.
             let outcome = match state.writer.admit() {
-                Ok(_permit) => state.writer.submit(stored.clone(), valid, Channel::Web, received_at, Some(nonce)).await,
+                Ok(permit) => {
+                    state.writer.submit(&permit, stored.clone(), valid, Channel::Web, received_at, Some(nonce)).await
+                }
                 Err(busy) => Err(busy),
             };
             let accepted = match outcome {
