@@ -71,18 +71,20 @@ impl Worker {
         loop {
             while relay_failed.is_none() && sending.len() < self.settings.worker.concurrency.max(1) {
                 let Some((job, message)) = queue.next() else { break };
-                let mailer = self.mailer.clone();
-                sending.spawn(async move {
-                    let outcome = match message {
-                        Ok((id, message)) => mailer.send(message).await.map(|()| id),
-                        Err(e) => Err(e),
-                    };
-                    (job, outcome)
-                });
+                match message {
+                    Ok((id, message)) => {
+                        let mailer = self.mailer.clone();
+                        sending.spawn(async move { (job, mailer.send(message).await.map(|()| id)) });
+                    }
+                    // A message that cannot be built is this job's problem, not the relay's:
+                    // it waits for its back-off and the pass goes on.
+                    Err(error) => outcomes.push((job, Err(error))),
+                }
             }
             let Some(done) = sending.join_next().await else { break };
             let (job, outcome) = done.map_err(|_| DbError::Cancelled)?;
             if let Err(error) = &outcome {
+                // Only a send fails here: the relay refused or dropped the message.
                 relay_failed.get_or_insert_with(|| error.clone());
             }
             outcomes.push((job, outcome));
