@@ -52,6 +52,40 @@ async fn waiting_submissions_commit_together_with_their_own_receipts(backend: Ba
     assert_eq!(app.count("opinions").await, 20);
 }
 
+/// Submissions are numbered in the order they arrived, even when one batch writes them all.
+async fn a_batch_keeps_the_order_of_arrival(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.writer.pause();
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        tasks.push(post(&app, api_submission("basic-rules", &format!("arrived {i}")), None));
+        wait_queued(&app, i + 1).await;
+    }
+    app.writer.resume();
+    let mut receipts = Vec::new();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 201);
+        receipts.push(body["receipt_number"].as_str().unwrap().replace('-', ""));
+    }
+    assert_eq!(app.writer.stats.batches.load(Ordering::Relaxed), 1, "all six in one batch");
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        receipt_number: String,
+    }
+    let stored: Vec<String> = app
+        .db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            let rows: Vec<Row> = diesel::sql_query("SELECT receipt_number FROM submissions ORDER BY id").load(c)?;
+            Ok(rows.into_iter().map(|r| r.receipt_number.replace('-', "")).collect())
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored, receipts, "ids follow the order of arrival");
+}
+
 async fn a_key_repeated_in_one_batch_gets_the_first_receipt(backend: Backend) {
     let app = spawn_app(backend).await;
     app.writer.pause();
@@ -205,6 +239,7 @@ async fn arriving_before_the_deadline_counts_even_if_written_after(backend: Back
 on_both_backends!(
     waiting_submissions_commit_together_with_their_own_receipts,
     a_key_repeated_in_one_batch_gets_the_first_receipt,
+    a_batch_keeps_the_order_of_arrival,
     a_full_queue_refuses_at_once_and_keeps_the_text,
     a_row_the_database_refuses_fails_alone,
     too_many_at_once_are_refused_before_the_body_is_checked,
