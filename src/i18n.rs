@@ -1,6 +1,8 @@
 //! Words and dates in Japanese and English. Strings live in `locales/messages.toml`.
 use crate::domain::consultation::SubmitterField;
-use crate::domain::{FieldError, FieldPath, Locale, Problem};
+use crate::domain::transcription::Verification;
+use crate::domain::triage::TriageState;
+use crate::domain::{Channel, FieldError, FieldPath, Locale, Problem};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use std::collections::HashMap;
@@ -120,16 +122,35 @@ pub fn deadline(locale: Locale, closes_at: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// How a submission arrived, as people call it.
-pub fn channel_label(locale: Locale, channel: &str) -> &'static str {
-    let t = Tr::new(locale);
-    match channel {
-        "web" => t.t("channel_web"),
-        "api" => t.t("channel_api"),
-        "postal" => t.t("channel_postal"),
-        "fax" => t.t("channel_fax"),
-        "email" => t.t("channel_email"),
-        _ => "?",
-    }
+pub fn channel_label(locale: Locale, channel: Channel) -> &'static str {
+    Tr::new(locale).t(match channel {
+        Channel::Web => "channel_web",
+        Channel::Api => "channel_api",
+        Channel::Postal => "channel_postal",
+        Channel::Fax => "channel_fax",
+        Channel::Email => "channel_email",
+    })
+}
+
+/// Where an opinion stands in triage.
+pub fn triage_state_label(locale: Locale, state: TriageState) -> &'static str {
+    Tr::new(locale).t(match state {
+        TriageState::New => "ts_new",
+        TriageState::InReview => "ts_in_review",
+        TriageState::Answered => "ts_answered",
+        TriageState::OutOfScope => "ts_out_of_scope",
+        TriageState::Abusive => "ts_abusive",
+        TriageState::Duplicate => "ts_duplicate",
+    })
+}
+
+/// Where a transcription stands in its second check.
+pub fn verification_label(locale: Locale, state: Verification) -> &'static str {
+    Tr::new(locale).t(match state {
+        Verification::Unverified => "state_unverified",
+        Verification::SentBack => "state_sent_back",
+        Verification::Verified => "state_verified",
+    })
 }
 
 /// The label of a field as the form shows it.

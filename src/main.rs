@@ -133,11 +133,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Generate { slug, opinions, seed } => {
-            let done = tokio::task::spawn_blocking(move || -> anyhow::Result<pubcom::generate::Generated> {
+            let done = tokio::task::spawn_blocking(move || -> anyhow::Result<pubcom::app::generate::Generated> {
                 let db = startup::open_database(&settings)?;
                 startup::load_new_consultations(&db, &settings.consultations_dir, clock.as_ref())?;
                 let mut last = 0;
-                let done = pubcom::generate::fill(&db, &slug, opinions, seed, clock.as_ref(), &mut |made| {
+                let done = pubcom::app::generate::fill(&db, &slug, opinions, seed, clock.as_ref(), &mut |made| {
                     if made - last >= 10_000 || made >= opinions {
                         eprintln!("  {made} / {opinions} opinions");
                         last = made;
@@ -150,28 +150,33 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::User { command } => {
             let done = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                use pubcom::app::accounts::{self, Account, Change};
                 let db = startup::open_database(&settings)?;
-                let clock = clock.as_ref();
-                let result = match command {
+                let (actor, now) = (accounts::cli_actor(), clock.now());
+                let (username, result) = match command {
                     UserCommand::Add { username, role, display_name } => {
                         let password = read_password()?;
-                        pubcom::accounts::add(&db, &username, display_name.as_deref(), role, &password, clock)
-                            .map(|u| format!("created {} ({})", u.username, u.role.as_str()))
+                        let added =
+                            accounts::add(&db, &actor, &username, display_name.as_deref(), role, &password, now);
+                        (username, added.map(|u| format!("created {} ({})", u.username, u.role.as_str())))
                     }
                     UserCommand::Disable { username } => {
-                        pubcom::accounts::change(&db, &username, pubcom::accounts::Change::Disable, clock)
-                            .map(|_| format!("disabled {username}"))
+                        let done =
+                            accounts::change(&db, &actor, Account::Username(username.clone()), Change::Disable, now);
+                        (username.clone(), done.map(|()| format!("disabled {username}")))
                     }
                     UserCommand::Enable { username } => {
-                        pubcom::accounts::change(&db, &username, pubcom::accounts::Change::Enable, clock)
-                            .map(|_| format!("enabled {username}"))
+                        let done =
+                            accounts::change(&db, &actor, Account::Username(username.clone()), Change::Enable, now);
+                        (username.clone(), done.map(|()| format!("enabled {username}")))
                     }
                     UserCommand::Role { username, role } => {
-                        pubcom::accounts::change(&db, &username, pubcom::accounts::Change::Role(role), clock)
-                            .map(|_| format!("{username} is now {}", role.as_str()))
+                        let done =
+                            accounts::change(&db, &actor, Account::Username(username.clone()), Change::Role(role), now);
+                        (username.clone(), done.map(|()| format!("{username} is now {}", role.as_str())))
                     }
                 };
-                result.map_err(|e| anyhow::anyhow!(e))
+                result.map_err(|e| anyhow::anyhow!(account_error(e, &username)))
             })
             .await??;
             println!("{done}");
@@ -197,6 +202,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The one line a refused account change prints.
+fn account_error(e: pubcom::app::OpError<pubcom::app::accounts::AccountRefusal>, username: &str) -> String {
+    use pubcom::app::accounts::AccountRefusal;
+    use pubcom::app::OpError;
+    match e {
+        OpError::NotFound => format!("no user '{username}'"),
+        OpError::Refused(AccountRefusal::Username) => {
+            "user name: use 2 to 64 lower-case letters, digits, '.', '_' or '-'".into()
+        }
+        OpError::Refused(AccountRefusal::Password(p)) => format!("password: {}", p.message()),
+        OpError::Refused(AccountRefusal::Taken(name)) => format!("user '{name}' already exists"),
+        OpError::Refused(AccountRefusal::OwnAccount) => "an account cannot disable or demote itself".into(),
+        OpError::Db(e) => e.to_string(),
+    }
 }
 
 /// The password from PUBCOM_PASSWORD or the first line of standard input.

@@ -1,17 +1,18 @@
 //! Builds the whole application from settings: database, migrations, seed consultations, mail
 //! transport, web server and worker. Used by `main` and by the tests alike.
+use crate::app::intake::{Intake, RateLimiter, Writer, WriterSettings};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::consultations::{self, ImportOutcome};
 use crate::db::Db;
 use crate::domain::ConsultationFile;
+use crate::files::AttachmentStore;
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::telemetry::RequestSpan;
-use crate::web::security::{security_headers, FormTokens, RateLimiter};
+use crate::web::security::{security_headers, FormTokens};
 use crate::web::{routes, AppState};
 use crate::worker::Worker;
-use crate::writer::{Writer, WriterSettings};
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -140,16 +141,19 @@ impl Application {
             writers: settings.intake.writers.unwrap_or(if db.backend() == "sqlite" { 1 } else { 2 }),
             max_in_flight: settings.intake.max_in_flight,
         };
-        let writer = Writer::start(db.clone(), clock.clone(), writer_settings, wake.clone());
+        let writer = Writer::start(db.clone(), clock.clone(), writer_settings, wake);
         let state = web::Data::new(AppState {
             db: db.clone(),
             clock,
             settings: settings.clone(),
             metrics: metrics.clone(),
-            limiter: RateLimiter::new(settings.rate_limit.submissions_per_minute),
+            intake: Intake::new(
+                writer.clone(),
+                RateLimiter::new(settings.rate_limit.submissions_per_minute),
+                metrics.clone(),
+            ),
             forms: FormTokens::new(&secret),
-            wake_worker: wake,
-            writer: writer.clone(),
+            files: AttachmentStore::new(&settings.data_dir),
             consultation_cache: Default::default(),
         });
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;

@@ -13,29 +13,173 @@ pub struct Actor {
     pub client: String,
 }
 
-pub struct Entry<'a> {
-    pub action: &'a str,
-    pub object_type: &'a str,
-    pub object_id: &'a str,
+/// Every kind of change the audit log records; the stored names never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    SignOut,
+    UserCreate,
+    UserRole,
+    UserDisable,
+    UserEnable,
+    AuditExport,
+    TranscriptionCreate,
+    TranscriptionVerify,
+    TranscriptionReopen,
+    OpinionCorrect,
+    ContactReveal,
+    LateAccept,
+    AttachmentDownload,
+    OpinionState,
+    OpinionAssign,
+    OpinionTag,
+    OpinionUntag,
+    OpinionNote,
+    OpinionMove,
+    OpinionLink,
+    TriageBulk,
+    ResponseCreate,
+    ResponseUpdate,
+    ResponseApprove,
+    ResultsPublish,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::SignOut => "sign_out",
+            Action::UserCreate => "user_create",
+            Action::UserRole => "user_role",
+            Action::UserDisable => "user_disable",
+            Action::UserEnable => "user_enable",
+            Action::AuditExport => "audit_export",
+            Action::TranscriptionCreate => "transcription_create",
+            Action::TranscriptionVerify => "transcription_verify",
+            Action::TranscriptionReopen => "transcription_reopen",
+            Action::OpinionCorrect => "opinion_correct",
+            Action::ContactReveal => "contact_reveal",
+            Action::LateAccept => "late_accept",
+            Action::AttachmentDownload => "attachment_download",
+            Action::OpinionState => "opinion_state",
+            Action::OpinionAssign => "opinion_assign",
+            Action::OpinionTag => "opinion_tag",
+            Action::OpinionUntag => "opinion_untag",
+            Action::OpinionNote => "opinion_note",
+            Action::OpinionMove => "opinion_move",
+            Action::OpinionLink => "opinion_link",
+            Action::TriageBulk => "triage_bulk",
+            Action::ResponseCreate => "response_create",
+            Action::ResponseUpdate => "response_update",
+            Action::ResponseApprove => "response_approve",
+            Action::ResultsPublish => "results_publish",
+        }
+    }
+}
+
+/// What a change was made to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    /// By receipt number.
+    Submission(String),
+    Opinion(i64),
+    ResponseItem(i64),
+    /// By slug, or by id where only the id is at hand.
+    Consultation(String),
+    /// By user name.
+    StaffUser(String),
+    Attachment(i64),
+    AuditLog,
+}
+
+impl Object {
+    fn type_and_id(&self) -> (&'static str, String) {
+        match self {
+            Object::Submission(receipt) => ("submission", receipt.clone()),
+            Object::Opinion(id) => ("opinion", id.to_string()),
+            Object::ResponseItem(id) => ("response_item", id.to_string()),
+            Object::Consultation(key) => ("consultation", key.clone()),
+            Object::StaffUser(name) => ("staff_user", name.clone()),
+            Object::Attachment(id) => ("attachment", id.to_string()),
+            Object::AuditLog => ("audit_log", "csv".into()),
+        }
+    }
+}
+
+/// One audit record: what was done to what, and the state before and after where it matters.
+pub struct Entry {
+    pub action: Action,
+    pub object: Object,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
 }
 
-pub fn record(conn: &mut DbConnection, actor: &Actor, entry: Entry<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
+impl Entry {
+    pub fn new(action: Action, object: Object) -> Self {
+        Self { action, object, before: None, after: None }
+    }
+
+    pub fn before(mut self, value: serde_json::Value) -> Self {
+        self.before = Some(value);
+        self
+    }
+
+    pub fn after(mut self, value: serde_json::Value) -> Self {
+        self.after = Some(value);
+        self
+    }
+}
+
+/// Writes one audit record; call inside the transaction of the change it records.
+pub fn record(conn: &mut DbConnection, actor: &Actor, entry: Entry, now: DateTime<Utc>) -> Result<(), DbError> {
+    let (object_type, object_id) = entry.object.type_and_id();
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(to_db_time(now)),
             audit_log::actor_id.eq(actor.id),
             audit_log::actor.eq(&actor.name),
-            audit_log::action.eq(entry.action),
-            audit_log::object_type.eq(entry.object_type),
-            audit_log::object_id.eq(entry.object_id),
+            audit_log::action.eq(entry.action.as_str()),
+            audit_log::object_type.eq(object_type),
+            audit_log::object_id.eq(object_id),
             audit_log::before.eq(entry.before.map(|v| v.to_string())),
             audit_log::after.eq(entry.after.map(|v| v.to_string())),
             audit_log::client.eq(&actor.client),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+impl super::Db {
+    /// Makes a change and its audit records in one transaction: `change` returns its result
+    /// and the entries describing what it did (none when a rule refused it and nothing changed).
+    pub async fn audited<T, F>(&self, actor: Actor, now: DateTime<Utc>, change: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<(T, Vec<Entry>), DbError> + Send + 'static,
+    {
+        self.write(move |c| record_all(c, &actor, now, change)).await
+    }
+
+    /// `audited` for callers that are already off the async threads (the command line).
+    pub fn audited_blocking<T, F>(&self, actor: &Actor, now: DateTime<Utc>, change: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<(T, Vec<Entry>), DbError>,
+    {
+        self.write_blocking(|c| record_all(c, actor, now, change))
+    }
+}
+
+fn record_all<T>(
+    c: &mut DbConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut DbConnection) -> Result<(T, Vec<Entry>), DbError>,
+) -> Result<T, DbError> {
+    let (result, entries) = change(c)?;
+    for entry in entries {
+        record(c, actor, entry, now)?;
+    }
+    Ok(result)
 }
 
 #[derive(Debug, Clone, Default)]

@@ -40,6 +40,13 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+impl DbConnection {
+    /// Where the SQL of the two backends differs (full-text search, placeholders).
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DbConnection::Sqlite(_))
+    }
+}
+
 /// Durability is explicit: every commit is flushed before a receipt is shown. The busy
 /// timeout comes first so that switching to WAL waits for other connections.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
@@ -59,6 +66,9 @@ pub enum DbError {
     Corrupt(String),
     #[error("the database task was cancelled")]
     Cancelled,
+    /// One failure shared by every request of a group-commit batch.
+    #[error("the batch was not stored")]
+    Batch(#[source] Arc<DbError>),
 }
 
 impl DbError {
@@ -67,6 +77,19 @@ impl DbError {
     pub fn is_refusal(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error};
         matches!(self, DbError::Query(Error::DatabaseError(kind, _)) if !matches!(kind, DatabaseErrorKind::ClosedConnection))
+    }
+
+    /// The database could not be reached or dropped the connection: worth a "try again
+    /// shortly" answer, unlike a refused statement or unreadable data, which are our fault.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Connect(_) | DbError::Pool(_) | DbError::Cancelled => true,
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            DbError::Query(Error::BrokenTransactionManager) => true,
+            DbError::Batch(inner) => inner.is_unavailable(),
+            _ => false,
+        }
     }
 
     pub fn is_unique_violation(&self) -> bool {

@@ -1,19 +1,9 @@
 //! Response items: the body's answer to a group of opinions, per draft, in both languages.
 use super::schema::{opinions, response_items};
 use super::{to_db_time, DbConnection, DbError};
+use crate::domain::response::{ItemStatus, ItemText};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ItemText {
-    pub summary_ja: String,
-    pub summary_en: String,
-    pub view_ja: String,
-    pub view_en: String,
-    pub changed: bool,
-    pub change_ja: String,
-    pub change_en: String,
-}
 
 #[derive(Debug, Clone, Queryable)]
 pub struct Item {
@@ -28,13 +18,13 @@ pub struct Item {
     pub changed: bool,
     pub change_ja: String,
     pub change_en: String,
-    pub status: String,
+    pub status: ItemStatus,
     pub approved_by: Option<i64>,
 }
 
 impl Item {
     pub fn approved(&self) -> bool {
-        self.status == "approved"
+        self.status == ItemStatus::Approved
     }
 
     pub fn text(&self) -> ItemText {
@@ -69,14 +59,14 @@ fn columns() -> ItemColumns {
 type ItemRow =
     ((i64, i64, Option<i64>, i32), (String, String, String, String), (bool, String, String), (String, Option<i64>));
 
-fn item(r: ItemRow) -> Item {
+fn item(r: ItemRow) -> Result<Item, DbError> {
     let (
         (id, consultation_id, draft_id, position),
         (summary_ja, summary_en, view_ja, view_en),
         (changed, change_ja, change_en),
         (status, approved_by),
     ) = r;
-    Item {
+    Ok(Item {
         id,
         consultation_id,
         draft_id,
@@ -88,9 +78,9 @@ fn item(r: ItemRow) -> Item {
         changed,
         change_ja,
         change_en,
-        status,
+        status: status.parse().map_err(DbError::Corrupt)?,
         approved_by,
-    }
+    })
 }
 
 pub fn create(
@@ -121,7 +111,7 @@ pub fn create(
             response_items::changed.eq(text.changed),
             response_items::change_ja.eq(&text.change_ja),
             response_items::change_en.eq(&text.change_en),
-            response_items::status.eq("draft"),
+            response_items::status.eq(ItemStatus::Draft.as_str()),
             response_items::created_at.eq(to_db_time(now)),
             response_items::updated_at.eq(to_db_time(now)),
         ))
@@ -151,7 +141,7 @@ pub fn update(
             response_items::change_ja.eq(&text.change_ja),
             response_items::change_en.eq(&text.change_en),
             response_items::position.eq(position),
-            response_items::status.eq("draft"),
+            response_items::status.eq(ItemStatus::Draft.as_str()),
             response_items::approved_by.eq(None::<i64>),
             response_items::approved_at.eq(None::<chrono::NaiveDateTime>),
             response_items::updated_at.eq(to_db_time(now)),
@@ -163,7 +153,7 @@ pub fn update(
 pub fn approve(conn: &mut DbConnection, id: i64, by: i64, now: DateTime<Utc>) -> Result<(), DbError> {
     diesel::update(response_items::table.find(id))
         .set((
-            response_items::status.eq("approved"),
+            response_items::status.eq(ItemStatus::Approved.as_str()),
             response_items::approved_by.eq(Some(by)),
             response_items::approved_at.eq(Some(to_db_time(now))),
         ))
@@ -173,7 +163,7 @@ pub fn approve(conn: &mut DbConnection, id: i64, by: i64, now: DateTime<Utc>) ->
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<Item>, DbError> {
     let row: Option<ItemRow> = response_items::table.find(id).select(columns()).first(conn).optional()?;
-    Ok(row.map(item))
+    row.map(item).transpose()
 }
 
 /// Items of a consultation in publication order: by draft, then position.
@@ -183,7 +173,7 @@ pub fn list(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Item>, 
         .order((response_items::draft_id.asc(), response_items::position.asc(), response_items::id.asc()))
         .select(columns())
         .load(conn)?;
-    Ok(rows.into_iter().map(item).collect())
+    rows.into_iter().map(item).collect()
 }
 
 /// How many opinions each item answers.

@@ -133,6 +133,23 @@ pub fn insert_many(
     Ok(ids)
 }
 
+/// Runs `store` in a savepoint under a fresh receipt number, with another number should one
+/// already be taken (vanishingly rare with 80 bits), so a clash never spoils the surrounding
+/// transaction.
+pub fn with_fresh_receipt<T>(
+    conn: &mut DbConnection,
+    mut store: impl FnMut(&mut DbConnection, &ReceiptNumber) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    for _ in 0..3 {
+        let receipt = ReceiptNumber::generate(&mut rand::rng());
+        match conn.transaction(|c| store(c, &receipt)) {
+            Err(e) if e.is_unique_violation() => continue,
+            other => return other,
+        }
+    }
+    Err(DbError::Corrupt("no free receipt number after three attempts".into()))
+}
+
 /// What a receipt page or email shows: no personal data but the address it is sent to.
 #[derive(Debug, Clone)]
 pub struct StoredSubmission {

@@ -2,32 +2,11 @@
 //! that keep the earlier text, attachments, late acceptance and revealing contact details.
 use super::schema::{attachments, opinion_revisions, opinions, staff_users, submissions};
 use super::{from_db_time, to_db_time, DbConnection, DbError, MultiBackend};
+use crate::domain::transcription::Verification;
 use crate::domain::Channel;
+use crate::files::StoredFile;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verification {
-    Unverified,
-    SentBack,
-    Verified,
-}
-
-impl Verification {
-    pub const ALL: [Verification; 3] = [Verification::Unverified, Verification::SentBack, Verification::Verified];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verification::Unverified => "unverified",
-            Verification::SentBack => "sent_back",
-            Verification::Verified => "verified",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
@@ -43,10 +22,10 @@ pub struct QueueFilter {
 pub struct QueueRow {
     pub receipt_number: String,
     pub consultation_id: i64,
-    pub channel: String,
+    pub channel: Channel,
     pub received_at: DateTime<Utc>,
     pub late: bool,
-    pub verification: String,
+    pub verification: Verification,
     pub transcribed_by: String,
 }
 
@@ -77,7 +56,8 @@ pub fn queue(conn: &mut DbConnection, filter: &QueueFilter, limit: i64) -> Resul
     struct Row {
         receipt_number: String,
         consultation_id: i64,
-        channel: String,
+        #[diesel(deserialize_as = String)]
+        channel: Channel,
         received_at: chrono::NaiveDateTime,
         late: bool,
         verification: Option<String>,
@@ -96,28 +76,29 @@ pub fn queue(conn: &mut DbConnection, filter: &QueueFilter, limit: i64) -> Resul
             staff_users::username,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| QueueRow {
-            receipt_number: r.receipt_number,
-            consultation_id: r.consultation_id,
-            channel: r.channel,
-            received_at: from_db_time(r.received_at),
-            late: r.late,
-            verification: r.verification.unwrap_or_default(),
-            transcribed_by: r.transcribed_by,
+    rows.into_iter()
+        .map(|r| {
+            Ok(QueueRow {
+                receipt_number: r.receipt_number,
+                consultation_id: r.consultation_id,
+                channel: r.channel,
+                received_at: from_db_time(r.received_at),
+                late: r.late,
+                verification: r.verification.unwrap_or_default().parse().map_err(DbError::Corrupt)?,
+                transcribed_by: r.transcribed_by,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Counts per verification state, for the queue's tabs.
-pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, DbError> {
+pub fn counts(conn: &mut DbConnection) -> Result<Vec<(Verification, i64)>, DbError> {
     let rows: Vec<(Option<String>, i64)> = submissions::table
         .filter(submissions::verification.is_not_null())
         .group_by(submissions::verification)
         .select((submissions::verification, diesel::dsl::count_star()))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(v, n)| (v.unwrap_or_default(), n)).collect())
+    rows.into_iter().map(|(v, n)| Ok((v.unwrap_or_default().parse().map_err(DbError::Corrupt)?, n))).collect()
 }
 
 #[derive(Debug, Clone)]
@@ -125,12 +106,13 @@ pub struct Meta {
     pub submission_id: i64,
     pub consultation_id: i64,
     pub receipt_number: String,
-    pub channel: String,
+    pub channel: Channel,
     pub received_at: DateTime<Utc>,
     pub late: bool,
     pub postmark: Option<NaiveDate>,
     pub transcribed_by: Option<i64>,
-    pub verification: Option<String>,
+    /// `None` for submissions made online.
+    pub verification: Option<Verification>,
     pub verified_by: Option<i64>,
     pub verification_comment: Option<String>,
     pub late_accepted_by: Option<i64>,
@@ -173,21 +155,24 @@ pub fn meta(conn: &mut DbConnection, receipt_number: &str) -> Result<Option<Meta
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|r| Meta {
-        submission_id: r.0,
-        consultation_id: r.1,
-        receipt_number: r.2,
-        channel: r.3,
-        received_at: from_db_time(r.4),
-        late: r.5,
-        postmark: r.6,
-        transcribed_by: r.7,
-        verification: r.8,
-        verified_by: r.9,
-        verification_comment: r.10,
-        late_accepted_by: r.11,
-        late_acceptance_reason: r.12,
-    }))
+    row.map(|r| {
+        Ok(Meta {
+            submission_id: r.0,
+            consultation_id: r.1,
+            receipt_number: r.2,
+            channel: r.3.parse().map_err(DbError::Corrupt)?,
+            received_at: from_db_time(r.4),
+            late: r.5,
+            postmark: r.6,
+            transcribed_by: r.7,
+            verification: r.8.map(|v| v.parse()).transpose().map_err(DbError::Corrupt)?,
+            verified_by: r.9,
+            verification_comment: r.10,
+            late_accepted_by: r.11,
+            late_acceptance_reason: r.12,
+        })
+    })
+    .transpose()
 }
 
 #[derive(Debug, Clone, serde::Serialize, Queryable)]
@@ -238,6 +223,16 @@ pub struct Correction<'a> {
     pub location: Option<&'a str>,
     pub body: &'a str,
     pub reason: Option<&'a str>,
+}
+
+impl Correction<'_> {
+    /// Whether the opinion already reads exactly like this.
+    pub fn leaves_unchanged(&self, old: &OpinionRow) -> bool {
+        old.draft_id == self.draft_id
+            && old.location.as_deref() == self.location
+            && old.body == self.body
+            && old.reason.as_deref() == self.reason
+    }
 }
 
 /// Replaces an opinion's text, keeping the text it replaces as a revision.
@@ -324,25 +319,22 @@ pub fn accept_late(conn: &mut DbConnection, submission_id: i64, by: i64, reason:
     Ok(())
 }
 
-#[derive(Debug, Clone)]
-pub struct NewAttachment<'a> {
-    pub submission_id: i64,
-    pub stored_name: &'a str,
-    pub original_name: &'a str,
-    pub content_type: &'a str,
-    pub size_bytes: i64,
-    pub uploaded_by: i64,
-}
-
-pub fn add_attachment(conn: &mut DbConnection, a: &NewAttachment<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
+/// Records a file already written to the attachment store.
+pub fn add_attachment(
+    conn: &mut DbConnection,
+    submission_id: i64,
+    file: &StoredFile,
+    uploaded_by: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     diesel::insert_into(attachments::table)
         .values((
-            attachments::submission_id.eq(a.submission_id),
-            attachments::stored_name.eq(a.stored_name),
-            attachments::original_name.eq(a.original_name),
-            attachments::content_type.eq(a.content_type),
-            attachments::size_bytes.eq(a.size_bytes),
-            attachments::uploaded_by.eq(a.uploaded_by),
+            attachments::submission_id.eq(submission_id),
+            attachments::stored_name.eq(&file.stored_name),
+            attachments::original_name.eq(&file.original_name),
+            attachments::content_type.eq(file.content_type),
+            attachments::size_bytes.eq(file.size_bytes),
+            attachments::uploaded_by.eq(uploaded_by),
             attachments::created_at.eq(to_db_time(now)),
         ))
         .execute(conn)?;

@@ -2,7 +2,8 @@
 //! search, counts per draft, and the triage changes (state, assignee, tags, notes, draft).
 use super::schema::{opinion_notes, opinion_tags, opinions, staff_users, submissions};
 use super::{from_db_time, to_db_time, DbConnection, DbError, MultiBackend};
-use crate::domain::triage::TriageState;
+use crate::domain::triage::{StateChange, TriageState};
+use crate::domain::Channel;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -169,14 +170,16 @@ fn filtered(filter: &OpinionFilter, sqlite: bool) -> Boxed<'static> {
 pub struct ListRow {
     pub id: i64,
     pub receipt_number: String,
-    pub channel: String,
+    #[diesel(deserialize_as = String)]
+    pub channel: Channel,
     pub received_at: chrono::NaiveDateTime,
     pub late: bool,
     pub late_accepted: Option<i64>,
     pub draft_id: Option<i64>,
     pub location: Option<String>,
     pub body: String,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub state: TriageState,
     pub assignee_id: Option<i64>,
     pub response_item_id: Option<i64>,
 }
@@ -188,13 +191,8 @@ impl ListRow {
 }
 
 /// One page of opinions; the next page starts after the last id returned.
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &OpinionFilter,
-    sqlite: bool,
-    limit: i64,
-) -> Result<Vec<ListRow>, DbError> {
-    let mut q = filtered(filter, sqlite);
+pub fn list(conn: &mut DbConnection, filter: &OpinionFilter, limit: i64) -> Result<Vec<ListRow>, DbError> {
+    let mut q = filtered(filter, conn.is_sqlite());
     q = match (filter.order, filter.after) {
         (Order::Oldest, Some(after)) => q.filter(opinions::id.gt(after)),
         (Order::Newest, Some(after)) => q.filter(opinions::id.lt(after)),
@@ -222,13 +220,13 @@ pub fn list(
         .load(conn)?)
 }
 
-pub fn count(conn: &mut DbConnection, filter: &OpinionFilter, sqlite: bool) -> Result<i64, DbError> {
-    Ok(filtered(filter, sqlite).count().get_result(conn)?)
+pub fn count(conn: &mut DbConnection, filter: &OpinionFilter) -> Result<i64, DbError> {
+    Ok(filtered(filter, conn.is_sqlite()).count().get_result(conn)?)
 }
 
 /// Every opinion id the filter matches, for bulk actions on "all results".
-pub fn ids(conn: &mut DbConnection, filter: &OpinionFilter, sqlite: bool) -> Result<Vec<i64>, DbError> {
-    Ok(filtered(filter, sqlite).order(opinions::id.asc()).select(opinions::id).load(conn)?)
+pub fn ids(conn: &mut DbConnection, filter: &OpinionFilter) -> Result<Vec<i64>, DbError> {
+    Ok(filtered(filter, conn.is_sqlite()).order(opinions::id.asc()).select(opinions::id).load(conn)?)
 }
 
 /// Counts per draft and per state, channel and lateness: the triage overview.
@@ -236,8 +234,8 @@ pub fn ids(conn: &mut DbConnection, filter: &OpinionFilter, sqlite: bool) -> Res
 pub struct DraftCounts {
     pub draft_id: Option<i64>,
     pub total: i64,
-    pub by_state: Vec<(String, i64)>,
-    pub by_channel: Vec<(String, i64)>,
+    pub by_state: Vec<(TriageState, i64)>,
+    pub by_channel: Vec<(Channel, i64)>,
     pub late: i64,
     pub unassigned: i64,
 }
@@ -258,8 +256,8 @@ struct OverviewRow {
     n: i64,
 }
 
-pub fn overview(conn: &mut DbConnection, consultation_id: i64, sqlite: bool) -> Result<Vec<DraftCounts>, DbError> {
-    let placeholder = if sqlite { "?" } else { "$1" };
+pub fn overview(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<DraftCounts>, DbError> {
+    let placeholder = if conn.is_sqlite() { "?" } else { "$1" };
     let rows: Vec<OverviewRow> = diesel::sql_query(format!(
         "SELECT o.draft_id, o.triage_state, s.channel, s.late, \
          CASE WHEN o.assignee_id IS NULL THEN 1 ELSE 0 END AS unassigned, COUNT(*) AS n \
@@ -286,26 +284,27 @@ pub fn overview(conn: &mut DbConnection, consultation_id: i64, sqlite: bool) -> 
         if unassigned {
             entry.unassigned += n;
         }
-        add(&mut entry.by_state, state, n);
-        add(&mut entry.by_channel, channel, n);
+        add(&mut entry.by_state, state.parse().map_err(DbError::Corrupt)?, n);
+        add(&mut entry.by_channel, channel.parse().map_err(DbError::Corrupt)?, n);
     }
     Ok(out)
 }
 
-fn add(counts: &mut Vec<(String, i64)>, key: String, n: i64) {
+fn add<K: PartialEq>(counts: &mut Vec<(K, i64)>, key: K, n: i64) {
     match counts.iter_mut().find(|(k, _)| *k == key) {
         Some((_, c)) => *c += n,
         None => counts.push((key, n)),
     }
 }
 
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable)]
 pub struct OpinionDetail {
     pub id: i64,
     pub submission_id: i64,
     pub consultation_id: i64,
     pub receipt_number: String,
-    pub channel: String,
+    #[diesel(deserialize_as = String)]
+    pub channel: Channel,
     pub received_at: chrono::NaiveDateTime,
     pub late: bool,
     pub late_accepted: Option<i64>,
@@ -314,7 +313,8 @@ pub struct OpinionDetail {
     pub location: Option<String>,
     pub body: String,
     pub reason: Option<String>,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub state: TriageState,
     pub triage_reason: Option<String>,
     pub duplicate_of: Option<i64>,
     pub assignee_id: Option<i64>,
@@ -349,22 +349,15 @@ pub fn detail(conn: &mut DbConnection, id: i64) -> Result<Option<OpinionDetail>,
         .optional()?)
 }
 
-/// Sets the state of the given opinions and unlinks them from any response item: `answered`
-/// comes only from `link`. A reason is kept only for the states that need one.
-pub fn set_state(
-    conn: &mut DbConnection,
-    ids: &[i64],
-    state: TriageState,
-    reason: Option<&str>,
-    duplicate_of: Option<i64>,
-) -> Result<usize, DbError> {
-    let reason = if state.needs_reason() { reason } else { None };
+/// Sets the state the rules allowed on the given opinions and unlinks them from any response
+/// item: `answered` comes only from `link`.
+pub fn set_state(conn: &mut DbConnection, ids: &[i64], change: &StateChange) -> Result<usize, DbError> {
     in_chunks(ids, |chunk| {
         Ok(diesel::update(opinions::table.filter(opinions::id.eq_any(chunk)))
             .set((
-                opinions::triage_state.eq(state.as_str()),
-                opinions::triage_reason.eq(reason),
-                opinions::duplicate_of.eq(duplicate_of),
+                opinions::triage_state.eq(change.state.as_str()),
+                opinions::triage_reason.eq(change.reason.as_deref()),
+                opinions::duplicate_of.eq(change.duplicate_of),
                 opinions::response_item_id.eq(None::<i64>),
             ))
             .execute(conn)?)

@@ -32,3 +32,10 @@ impl FromStr for Channel {
         Channel::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| format!("unknown channel '{s}'"))
     }
 }
+
+impl TryFrom<String> for Channel {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}

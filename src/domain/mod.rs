@@ -3,6 +3,7 @@ pub mod channel;
 pub mod consultation;
 pub mod locale;
 pub mod receipt;
+pub mod response;
 pub mod results;
 pub mod staff;
 pub mod submission;

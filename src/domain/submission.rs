@@ -25,6 +25,27 @@ pub struct OpinionInput {
     pub reason: String,
 }
 
+impl OpinionInput {
+    /// The name of one part (`draft`, `location`, `body`, `reason`) of opinion block `i` in
+    /// every form that takes opinions: `opinion-{i}-{part}`.
+    pub fn field_name(i: usize, part: &str) -> String {
+        format!("opinion-{i}-{part}")
+    }
+
+    /// Opinion blocks `0..count` as a form sent them; a missing field reads as empty.
+    pub fn from_fields<'a>(count: usize, get: impl Fn(&str) -> Option<&'a str>) -> Vec<Self> {
+        let part = |i: usize, name: &str| get(&Self::field_name(i, name)).unwrap_or("").to_string();
+        (0..count)
+            .map(|i| OpinionInput {
+                draft: part(i, "draft"),
+                location: part(i, "location"),
+                body: part(i, "body"),
+                reason: part(i, "reason"),
+            })
+            .collect()
+    }
+}
+
 /// Which field a problem belongs to; rendered as an API path or a form element id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldPath {
@@ -53,11 +74,11 @@ impl FieldPath {
     pub fn form_id(self) -> String {
         match self {
             FieldPath::Submitter(f) => submitter_key(f).replace('_', "-"),
-            FieldPath::Opinions => "opinion-0-body".into(),
-            FieldPath::Draft(i) => format!("opinion-{i}-draft"),
-            FieldPath::Location(i) => format!("opinion-{i}-location"),
-            FieldPath::Body(i) => format!("opinion-{i}-body"),
-            FieldPath::Reason(i) => format!("opinion-{i}-reason"),
+            FieldPath::Opinions => OpinionInput::field_name(0, "body"),
+            FieldPath::Draft(i) => OpinionInput::field_name(i, "draft"),
+            FieldPath::Location(i) => OpinionInput::field_name(i, "location"),
+            FieldPath::Body(i) => OpinionInput::field_name(i, "body"),
+            FieldPath::Reason(i) => OpinionInput::field_name(i, "reason"),
         }
     }
 

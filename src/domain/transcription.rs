@@ -59,6 +59,106 @@ pub struct ValidTranscription {
     pub submission: ValidSubmission,
 }
 
+/// Where a transcription stands in the second person's check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    Unverified,
+    SentBack,
+    Verified,
+}
+
+impl Verification {
+    pub const ALL: [Verification; 3] = [Verification::Unverified, Verification::SentBack, Verification::Verified];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Unverified => "unverified",
+            Verification::SentBack => "sent_back",
+            Verification::Verified => "verified",
+        }
+    }
+}
+
+impl std::str::FromStr for Verification {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| format!("unknown verification state '{s}'"))
+    }
+}
+
+impl TryFrom<String> for Verification {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+/// Who has had a hand in a transcription's current text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hands {
+    pub transcribed_by: Option<i64>,
+    /// Whoever last corrected the text, if anyone did.
+    pub corrected_by: Option<i64>,
+}
+
+/// A second person's decision on a transcription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub decision: Verification,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewRefusal {
+    /// Four eyes: nobody checks text they typed or last corrected.
+    OwnWork,
+    /// Sending back says what to fix.
+    CommentNeeded,
+    /// Neither "verify" nor "send back".
+    UnknownDecision,
+}
+
+impl Hands {
+    /// Whether `reviewer` typed or last corrected the text.
+    pub fn includes(&self, reviewer: i64) -> bool {
+        self.transcribed_by == Some(reviewer) || self.corrected_by == Some(reviewer)
+    }
+
+    /// Decides whether `reviewer` may record `decision` ("verify" or "send_back").
+    pub fn review(&self, reviewer: i64, decision: &str, comment: &str) -> Result<Review, ReviewRefusal> {
+        if self.includes(reviewer) {
+            return Err(ReviewRefusal::OwnWork);
+        }
+        let comment = Some(comment.trim().to_string()).filter(|c| !c.is_empty());
+        match decision {
+            "verify" => Ok(Review { decision: Verification::Verified, comment }),
+            "send_back" if comment.is_none() => Err(ReviewRefusal::CommentNeeded),
+            "send_back" => Ok(Review { decision: Verification::SentBack, comment }),
+            _ => Err(ReviewRefusal::UnknownDecision),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LateRefusal {
+    /// On time, or accepted already.
+    NotAwaitingAcceptance,
+    /// Accepting a late item says why.
+    ReasonNeeded,
+}
+
+/// Whether a late item may be accepted with `reason`; the reason as it is kept.
+pub fn accept_late(late: bool, already_accepted: bool, reason: &str) -> Result<String, LateRefusal> {
+    if !late || already_accepted {
+        return Err(LateRefusal::NotAwaitingAcceptance);
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(LateRefusal::ReasonNeeded);
+    }
+    Ok(reason.to_string())
+}
+
 fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
@@ -234,6 +334,35 @@ title = { en = "Basic rules" }
             TranscriptionField::ArrivalDate,
             TranscriptionProblem::InTheFuture
         )));
+    }
+
+    #[test]
+    fn a_second_person_checks_and_a_send_back_says_why() {
+        let hands = Hands { transcribed_by: Some(1), corrected_by: None };
+        assert_eq!(hands.review(1, "verify", ""), Err(ReviewRefusal::OwnWork));
+        assert_eq!(hands.review(2, "verify", " "), Ok(Review { decision: Verification::Verified, comment: None }));
+        assert_eq!(hands.review(2, "send_back", "  "), Err(ReviewRefusal::CommentNeeded));
+        assert_eq!(
+            hands.review(2, "send_back", " page 2 is missing "),
+            Ok(Review { decision: Verification::SentBack, comment: Some("page 2 is missing".into()) })
+        );
+        assert_eq!(hands.review(2, "approve", ""), Err(ReviewRefusal::UnknownDecision));
+    }
+
+    #[test]
+    fn whoever_last_corrected_the_text_cannot_verify_it() {
+        let hands = Hands { transcribed_by: Some(1), corrected_by: Some(2) };
+        assert_eq!(hands.review(2, "verify", ""), Err(ReviewRefusal::OwnWork));
+        assert_eq!(hands.review(1, "verify", ""), Err(ReviewRefusal::OwnWork));
+        assert!(hands.review(3, "verify", "").is_ok());
+    }
+
+    #[test]
+    fn a_late_item_is_accepted_once_and_with_a_reason() {
+        assert_eq!(accept_late(true, false, "  postmarked on time "), Ok("postmarked on time".into()));
+        assert_eq!(accept_late(true, false, " "), Err(LateRefusal::ReasonNeeded));
+        assert_eq!(accept_late(false, false, "x"), Err(LateRefusal::NotAwaitingAcceptance));
+        assert_eq!(accept_late(true, true, "x"), Err(LateRefusal::NotAwaitingAcceptance));
     }
 
     #[test]

@@ -51,6 +51,75 @@ impl FromStr for TriageState {
     }
 }
 
+impl TryFrom<String> for TriageState {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+/// A state an analyst asks for by hand, before the rules have said yes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StateRequest {
+    pub state: Option<TriageState>,
+    pub reason: Option<String>,
+    /// For `duplicate`: the opinion this one repeats.
+    pub duplicate_of: Option<i64>,
+}
+
+/// Which opinions a state change is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// One opinion; `original_found` says whether `duplicate_of` names another opinion of the
+    /// same consultation.
+    One { opinion_id: i64, original_found: bool },
+    /// A selection or every match of a filter.
+    Many,
+}
+
+/// What is written when a state change is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub state: TriageState,
+    /// Kept only for the states that set an opinion aside.
+    pub reason: Option<String>,
+    pub duplicate_of: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateRefusal {
+    /// No known state was chosen.
+    UnknownState,
+    /// `answered` comes only from linking a response item.
+    AnsweredByLinkOnly,
+    /// A duplicate must name another opinion of the same consultation.
+    NeedsOriginal,
+    /// Duplicates name their own original, one by one.
+    DuplicateOneByOne,
+    /// Out of scope and abusive must say why.
+    NeedsReason,
+}
+
+/// Decides whether opinions may be set to the requested state, and what is stored.
+pub fn decide_state(request: &StateRequest, target: Target) -> Result<StateChange, StateRefusal> {
+    let state = request.state.ok_or(StateRefusal::UnknownState)?;
+    let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    match (state, target) {
+        (TriageState::Answered, _) => Err(StateRefusal::AnsweredByLinkOnly),
+        (TriageState::Duplicate, Target::Many) => Err(StateRefusal::DuplicateOneByOne),
+        (TriageState::Duplicate, Target::One { opinion_id, original_found }) => match request.duplicate_of {
+            Some(original) if original != opinion_id && original_found => Ok(StateChange {
+                state,
+                reason: reason.or_else(|| Some(format!("#{original}"))),
+                duplicate_of: Some(original),
+            }),
+            _ => Err(StateRefusal::NeedsOriginal),
+        },
+        (_, _) if state.needs_reason() && reason.is_none() => Err(StateRefusal::NeedsReason),
+        (_, _) => Ok(StateChange { state, reason: reason.filter(|_| state.needs_reason()), duplicate_of: None }),
+    }
+}
+
 /// What the coverage check needs to know about one opinion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
@@ -143,6 +212,45 @@ mod tests {
         assert!(TriageState::Abusive.needs_reason());
         assert!(!TriageState::Abusive.is_published());
         assert!(!TriageState::InReview.needs_reason());
+    }
+
+    fn ask(state: TriageState, reason: &str, duplicate_of: Option<i64>) -> StateRequest {
+        StateRequest { state: Some(state), reason: Some(reason.into()), duplicate_of }
+    }
+
+    #[test]
+    fn states_set_by_hand_follow_the_rules_for_one_opinion_and_for_many() {
+        use TriageState::*;
+        let one = Target::One { opinion_id: 7, original_found: true };
+        assert_eq!(decide_state(&ask(Answered, "", None), one), Err(StateRefusal::AnsweredByLinkOnly));
+        assert_eq!(decide_state(&ask(Answered, "", None), Target::Many), Err(StateRefusal::AnsweredByLinkOnly));
+        assert_eq!(decide_state(&ask(OutOfScope, "  ", None), one), Err(StateRefusal::NeedsReason));
+        assert_eq!(decide_state(&ask(Abusive, "", None), Target::Many), Err(StateRefusal::NeedsReason));
+        assert_eq!(
+            decide_state(&ask(OutOfScope, " not about ISMAP ", None), Target::Many),
+            Ok(StateChange { state: OutOfScope, reason: Some("not about ISMAP".into()), duplicate_of: None })
+        );
+        // A reason given with a state that does not need one is not kept.
+        assert_eq!(
+            decide_state(&ask(InReview, "reading", None), one),
+            Ok(StateChange { state: InReview, reason: None, duplicate_of: None })
+        );
+        assert_eq!(decide_state(&StateRequest::default(), one), Err(StateRefusal::UnknownState));
+    }
+
+    #[test]
+    fn a_duplicate_names_another_opinion_of_the_same_consultation() {
+        use TriageState::Duplicate;
+        let found = Target::One { opinion_id: 7, original_found: true };
+        let missing = Target::One { opinion_id: 7, original_found: false };
+        assert_eq!(
+            decide_state(&ask(Duplicate, "", Some(3)), found),
+            Ok(StateChange { state: Duplicate, reason: Some("#3".into()), duplicate_of: Some(3) })
+        );
+        assert_eq!(decide_state(&ask(Duplicate, "", Some(7)), found), Err(StateRefusal::NeedsOriginal));
+        assert_eq!(decide_state(&ask(Duplicate, "", Some(3)), missing), Err(StateRefusal::NeedsOriginal));
+        assert_eq!(decide_state(&ask(Duplicate, "", None), found), Err(StateRefusal::NeedsOriginal));
+        assert_eq!(decide_state(&ask(Duplicate, "", Some(3)), Target::Many), Err(StateRefusal::DuplicateOneByOne));
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! JSON API v1: list, detail and submit, with the documented error body.
-use super::error::{AppError, ErrorKind, OrRespond};
+use super::error::{AppError, ErrorKind, OrNotFound, OrRespond};
 use super::security::{content_type_is, discard_small_body, read_body};
 use super::AppState;
+use crate::app::intake::PublicSubmission;
 use crate::db::consultations;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, Consultation, Locale, Localized, SubmissionInput};
-use crate::writer::WriteError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -33,13 +33,10 @@ pub async fn results(
     slug: web::Path<String>,
     q: web::Query<VersionQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
+    let stored = state.consultation(&slug).await.found_api()?;
     let (id, version) = (stored.id, q.version);
-    let published = state.db.run(move |c| crate::db::results::load(c, id, version)).await.api()?;
-    match published {
-        Some(r) => Ok(HttpResponse::Ok().json(r)),
-        None => Err(AppError::json(ErrorKind::NotFound)),
-    }
+    let published = state.db.run(move |c| crate::db::results::load(c, id, version)).await.found_api()?;
+    Ok(HttpResponse::Ok().json(published))
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -109,7 +106,7 @@ struct ConsultationDetail {
 }
 
 pub async fn detail(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
+    let stored = state.consultation(&slug).await.found_api()?;
     let c = &stored.consultation;
     let mut required: Vec<&'static str> =
         c.rules.required.iter().map(|f| crate::domain::submission::submitter_key(*f)).collect();
@@ -200,29 +197,21 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let received_at = state.clock.now();
-    if let Err(wait) = state.limiter.check(req.peer_addr().map(|a| a.ip())) {
-        state.metrics.refused_rate_limited.inc();
-        return Err(AppError::json(ErrorKind::RateLimited { retry_after_secs: wait }));
-    }
+    let client = req.peer_addr().map(|a| a.ip());
     if !content_type_is(&req, "application/json") {
         return Err(AppError::json(ErrorKind::UnsupportedMediaType));
     }
-    // Refused before the body is parsed: the cheapest answer an overloaded server can give.
-    let Ok(permit) = state.writer.admit() else {
-        state.metrics.refused_busy.inc();
-        discard_small_body(&req, payload).await;
-        return Err(AppError::json(ErrorKind::Busy));
+    // Admitted before the body is read: the cheapest answer an overloaded server can give.
+    let admission = match state.intake.admit(client) {
+        Ok(admission) => admission,
+        Err(refusal) => {
+            discard_small_body(&req, payload).await;
+            return Err(AppError::json(refusal.into()));
+        }
     };
     let body = read_body(&req, payload, state.settings.max_request_bytes).await.api()?;
-    let stored = state.consultation(&slug).await.api()?.ok_or(AppError::json(ErrorKind::NotFound))?;
-    let c = &stored.consultation;
-    if let Err(refusal) = c.admit_online(received_at) {
-        match refusal {
-            crate::domain::WindowRefusal::Closed => state.metrics.refused_closed.inc(),
-            crate::domain::WindowRefusal::NotOpen => state.metrics.refused_not_open.inc(),
-        }
-        return Err(AppError::json(ErrorKind::Window { refusal, opens_at: c.opens_at, closes_at: c.closes_at }));
-    }
+    let stored = state.consultation(&slug).await.found_api()?;
+    let default_locale = stored.consultation.default_locale;
     let parsed: ApiSubmission = serde_json::from_slice(&body).map_err(|e| {
         // Say where the body went wrong, without echoing its content back.
         AppError::json(ErrorKind::BadRequest(format!(
@@ -232,29 +221,21 @@ pub async fn submit(
             classify(&e)
         )))
     })?;
-    let valid = parsed.input(c.default_locale).parse(c).map_err(|errors| {
-        state.metrics.refused_invalid.inc();
-        AppError::json(ErrorKind::Invalid(errors))
-    })?;
     let key = req
         .headers()
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty() && k.len() <= 100)
         .map(|k| format!("api:{k}"));
-    let accepted = match state.writer.submit(&permit, stored.clone(), valid, Channel::Api, received_at, key).await {
-        Ok(accepted) => accepted,
-        Err(WriteError::Busy) => {
-            state.metrics.refused_busy.inc();
-            return Err(AppError::json(ErrorKind::Busy));
-        }
-        Err(WriteError::Db(e)) => return Err(AppError::json(e.into())),
+    let submission = PublicSubmission {
+        consultation: stored,
+        input: parsed.input(default_locale),
+        channel: Channel::Api,
+        received_at,
+        client,
+        idempotency_key: key,
     };
-    if accepted.new {
-        state.metrics.accepted_api.inc();
-        state.wake_worker.notify_one();
-        tracing::info!(consultation = %c.slug, receipt = %accepted.receipt_number, "api submission accepted");
-    }
+    let accepted = state.intake.submit(Some(admission), submission).await.api()?;
     let status = if accepted.new { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
     Ok(HttpResponse::build(status).json(serde_json::json!({
         "receipt_number": accepted.receipt_number,

@@ -1,6 +1,7 @@
 //! One error type at the HTTP boundary: one `match` picks the status, the cause is logged and
 //! never shown, HTML requests get a page and API requests the documented JSON body.
 use super::page::{render, PageContext};
+use crate::app::intake::Refusal;
 use crate::db::DbError;
 use crate::domain::{FieldError, Locale, WindowRefusal};
 use crate::i18n::{self, Tr};
@@ -31,11 +32,40 @@ pub enum ErrorKind {
         next: String,
     },
     Forbidden,
-    Unavailable(String),
+    /// The database could not be reached: try again shortly.
+    Unavailable(Cause),
     /// Too much is being handled at once; counted in the metrics, not logged per request (a
     /// surge would flood the log with it).
     Busy,
-    Internal(String),
+    /// Our fault; the cause (with its chain) is logged once, never shown.
+    Internal(Cause),
+}
+
+/// What went wrong below the HTTP layer, kept with its source chain for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long a client is asked to wait after a 503.
+pub const RETRY_AFTER_BUSY_SECS: u64 = 5;
+
+impl ErrorKind {
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        ErrorKind::Internal(cause.into())
+    }
+}
+
+/// An error and every source under it, each said once: "batch not stored: cannot connect: …".
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -61,15 +91,28 @@ impl AppError {
 
 impl From<askama::Error> for ErrorKind {
     fn from(e: askama::Error) -> Self {
-        ErrorKind::Internal(format!("template: {e}"))
+        ErrorKind::Internal(Box::new(e))
     }
 }
 
 impl From<DbError> for ErrorKind {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::Connect(_) | DbError::Pool(_) => ErrorKind::Unavailable(e.to_string()),
-            other => ErrorKind::Internal(other.to_string()),
+        if e.is_unavailable() {
+            ErrorKind::Unavailable(Box::new(e))
+        } else {
+            ErrorKind::Internal(Box::new(e))
+        }
+    }
+}
+
+impl From<Refusal> for ErrorKind {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Window { refusal, opens_at, closes_at } => ErrorKind::Window { refusal, opens_at, closes_at },
+            Refusal::Invalid(errors) => ErrorKind::Invalid(errors),
+            Refusal::RateLimited { retry_after_secs } => ErrorKind::RateLimited { retry_after_secs },
+            Refusal::Busy => ErrorKind::Busy,
+            Refusal::Failed(e) => e.into(),
         }
     }
 }
@@ -86,6 +129,22 @@ impl<T, E: Into<ErrorKind>> OrRespond<T> for Result<T, E> {
     }
     fn api(self) -> Result<T, AppError> {
         self.map_err(|e| AppError::json(e.into()))
+    }
+}
+
+/// Looks a row up or answers 404 in the reader's language: `.found_page(locale)?`, or with the
+/// JSON body: `.found_api()?`.
+pub trait OrNotFound<T> {
+    fn found_page(self, locale: Locale) -> Result<T, AppError>;
+    fn found_api(self) -> Result<T, AppError>;
+}
+
+impl<T, E: Into<ErrorKind>> OrNotFound<T> for Result<Option<T>, E> {
+    fn found_page(self, locale: Locale) -> Result<T, AppError> {
+        self.page(locale)?.ok_or(AppError::html(locale, ErrorKind::NotFound))
+    }
+    fn found_api(self) -> Result<T, AppError> {
+        self.api()?.ok_or(AppError::json(ErrorKind::NotFound))
     }
 }
 
@@ -181,8 +240,8 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         match &self.kind {
-            ErrorKind::Internal(cause) => tracing::error!(%cause, "request failed"),
-            ErrorKind::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            ErrorKind::Internal(cause) => tracing::error!(cause = %chain(cause.as_ref()), "request failed"),
+            ErrorKind::Unavailable(cause) => tracing::warn!(cause = %chain(cause.as_ref()), "service unavailable"),
             _ => {}
         }
         let status = self.status_code();
@@ -192,7 +251,7 @@ impl ResponseError for AppError {
                 builder.insert_header(("Retry-After", retry_after_secs.to_string()));
             }
             ErrorKind::Unavailable(_) | ErrorKind::Busy => {
-                builder.insert_header(("Retry-After", "5"));
+                builder.insert_header(("Retry-After", RETRY_AFTER_BUSY_SECS.to_string()));
             }
             ErrorKind::SignInRequired { next } => {
                 let target = format!("/staff/sign-in?next={}", percent_encode(next));

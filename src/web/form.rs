@@ -1,18 +1,18 @@
 //! The public submission form: form → confirm → send → receipt (Post/Redirect/Get), with
 //! field-by-field errors, the person's text kept at every step, a CSRF token that is also the
 //! idempotency key, and a honeypot.
-use super::error::{AppError, ErrorKind, OrRespond};
-use super::page::{render, PageContext};
-use super::public::{draft_items, summary, DraftItem, Summary};
-use super::security::{random_hex, read_body, FORM_COOKIE};
+use super::error::{AppError, ErrorKind, OrRespond, RETRY_AFTER_BUSY_SECS};
+use super::page::{html_no_store, render, PageContext};
+use super::security::{form_cookie_value, read_body};
+use super::view::{draft_items, summary, DraftItem, Summary};
 use super::{remember_locale, request_locale, AppState};
+use crate::app::intake::{PublicSubmission, Refusal};
 use crate::db::consultations::StoredConsultation;
 use crate::domain::consultation::SubmitterField;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus};
 use crate::i18n::{self, Tr};
-use crate::writer::WriteError;
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -36,14 +36,7 @@ impl FormValues {
     fn from_pairs(pairs: &HashMap<String, String>, max_blocks: usize) -> Self {
         let get = |k: &str| pairs.get(k).cloned().unwrap_or_default();
         let count = get("opinion_count").parse::<usize>().unwrap_or(1).clamp(1, max_blocks);
-        let opinions = (0..count)
-            .map(|i| OpinionInput {
-                draft: get(&format!("opinion-{i}-draft")),
-                location: get(&format!("opinion-{i}-location")),
-                body: get(&format!("opinion-{i}-body")),
-                reason: get(&format!("opinion-{i}-reason")),
-            })
-            .collect();
+        let opinions = OpinionInput::from_fields(count, |k| pairs.get(k).map(String::as_str));
         Self {
             name: get("name"),
             organization: get("organization"),
@@ -298,19 +291,6 @@ impl FormRequest<'_> {
     }
 }
 
-fn html_with(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
-}
-
-fn form_cookie(state: &AppState, value: &str) -> Cookie<'static> {
-    Cookie::build(FORM_COOKIE, value.to_string())
-        .path("/")
-        .http_only(true)
-        .secure(state.secure_cookies())
-        .same_site(SameSite::Strict)
-        .finish()
-}
-
 pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -318,18 +298,14 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(&req);
     let stored = state.consultation_page(&slug, locale).await?;
-    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 32);
-    let cookie_value = cookie.clone().unwrap_or_else(|| random_hex(16));
-    let form = FormRequest { state: &state, stored: &stored, locale, token: state.forms.issue(&cookie_value) };
+    let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
+    let form = FormRequest { state: &state, stored: &stored, locale, token };
     let v = FormValues { opinions: vec![OpinionInput::default()], ..Default::default() };
     let notice = window_notice(&stored, locale, state.clock.now());
-    let mut response = html_with(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
-    if cookie.is_none() {
-        let _ = response.add_cookie(&form_cookie(&state, &cookie_value));
+    let mut response = html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
+    if let Some(cookie) = new_cookie {
+        let _ = response.add_cookie(&cookie);
     }
-    response
-        .headers_mut()
-        .insert(actix_web::http::header::CACHE_CONTROL, actix_web::http::header::HeaderValue::from_static("no-store"));
     remember_locale(&req, &mut response);
     Ok(response)
 }
@@ -340,6 +316,41 @@ fn window_notice(stored: &StoredConsultation, locale: Locale, now: chrono::DateT
         WindowStatus::Open => String::new(),
         WindowStatus::Upcoming => t.t("not_open_yet").to_string(),
         WindowStatus::Closed => t.t("closed_now").to_string(),
+    }
+}
+
+impl FormRequest<'_> {
+    /// The page for a refusal of the intake pipeline, always with the person's text.
+    fn refusal_page(&self, v: FormValues, refusal: Refusal) -> Result<HttpResponse, AppError> {
+        let t = Tr::new(self.locale);
+        let (status, message, retry_after) = match refusal {
+            Refusal::Invalid(errors) => {
+                return Ok(html_no_store(StatusCode::UNPROCESSABLE_ENTITY, self.form_page(v, errors, String::new())?))
+            }
+            Refusal::Window { refusal: WindowRefusal::Closed, .. } => {
+                (StatusCode::FORBIDDEN, t.t("refused_closed"), None)
+            }
+            Refusal::Window { refusal: WindowRefusal::NotOpen, .. } => {
+                (StatusCode::FORBIDDEN, t.t("refused_not_open"), None)
+            }
+            Refusal::RateLimited { retry_after_secs } => {
+                (StatusCode::TOO_MANY_REQUESTS, t.t("error_rate_limited"), Some(retry_after_secs))
+            }
+            Refusal::Busy => (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_busy"), Some(RETRY_AFTER_BUSY_SECS)),
+            Refusal::Failed(e) if e.is_unavailable() => {
+                tracing::warn!(cause = %super::error::chain(&e), "a web submission could not be stored");
+                (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_busy"), Some(RETRY_AFTER_BUSY_SECS))
+            }
+            Refusal::Failed(e) => {
+                tracing::error!(cause = %super::error::chain(&e), "a web submission could not be stored");
+                (StatusCode::INTERNAL_SERVER_ERROR, t.t("error_generic"), None)
+            }
+        };
+        let mut response = html_no_store(status, self.refused_page(v, message.into())?);
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        Ok(response)
     }
 }
 
@@ -363,22 +374,22 @@ pub async fn post(
     let locale = switched.or_else(|| pairs.get("lang").and_then(|l| l.parse().ok())).unwrap_or(locale);
     let stored = state.consultation_page(&slug, locale).await?;
     let c = &stored.consultation;
-    let max_blocks = c.rules.max_opinions + 1;
-    let mut v = FormValues::from_pairs(&pairs, max_blocks);
+    let mut v = FormValues::from_pairs(&pairs, c.rules.max_opinions + 1);
     let t = Tr::new(locale);
     let token = pairs.get("token").cloned().unwrap_or_default();
-    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    let nonce = state.forms.verify(&cookie, &token).map(str::to_string);
+    let cookie = form_cookie_value(&req).unwrap_or_default();
     let action = if switched.is_some() { "edit" } else { pairs.get("action").map(String::as_str).unwrap_or("confirm") };
 
-    let Some(nonce) = nonce else {
+    let Some(nonce) = state.forms.verify(&cookie, &token).map(str::to_string) else {
         // Not our form, or cookies are off: keep the text, give a fresh token, ask again.
         state.metrics.refused_token.inc();
-        let cookie_value = if cookie.len() == 32 { cookie } else { random_hex(16) };
-        let form = FormRequest { state: &state, stored: &stored, locale, token: state.forms.issue(&cookie_value) };
-        let mut response =
-            html_with(StatusCode::FORBIDDEN, form.form_page(v, Vec::new(), t.t("refused_token").to_string())?);
-        let _ = response.add_cookie(&form_cookie(&state, &cookie_value));
+        let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
+        let form = FormRequest { state: &state, stored: &stored, locale, token };
+        let page = form.form_page(v, Vec::new(), t.t("refused_token").to_string())?;
+        let mut response = html_no_store(StatusCode::FORBIDDEN, page);
+        if let Some(cookie) = new_cookie {
+            let _ = response.add_cookie(&cookie);
+        }
         return Ok(response);
     };
     let form = FormRequest { state: &state, stored: &stored, locale, token };
@@ -386,94 +397,53 @@ pub async fn post(
     if pairs.get(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
         // Filled only by robots; a person who somehow did still gets their text back.
         state.metrics.refused_invalid.inc();
-        return Ok(html_with(StatusCode::BAD_REQUEST, form.refused_page(v, t.t("error_bad_request").into())?));
-    }
-
-    if let Err(refusal) = c.admit_online(received_at) {
-        let message = match refusal {
-            WindowRefusal::Closed => {
-                state.metrics.refused_closed.inc();
-                t.t("refused_closed")
-            }
-            WindowRefusal::NotOpen => {
-                state.metrics.refused_not_open.inc();
-                t.t("refused_not_open")
-            }
-        };
-        return Ok(html_with(StatusCode::FORBIDDEN, form.refused_page(v, message.into())?));
+        return Ok(html_no_store(StatusCode::BAD_REQUEST, form.refused_page(v, t.t("error_bad_request").into())?));
     }
 
     match action {
-        "add" => {
-            if v.opinions.len() < c.rules.max_opinions {
+        "add" | "edit" => {
+            if let Err(refusal) = c.admit_online(received_at) {
+                let window = Refusal::Window { refusal, opens_at: c.opens_at, closes_at: c.closes_at };
+                return form.refusal_page(v, window);
+            }
+            if action == "add" && v.opinions.len() < c.rules.max_opinions {
                 v.opinions.push(OpinionInput::default());
             }
-            Ok(html_with(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?))
+            Ok(html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?))
         }
-        "edit" => Ok(html_with(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?)),
-        "send" | "confirm" => {
-            let valid = match v.input(locale).parse(c) {
-                Ok(valid) => valid,
-                Err(errors) => {
-                    state.metrics.refused_invalid.inc();
-                    return Ok(html_with(StatusCode::UNPROCESSABLE_ENTITY, form.form_page(v, errors, String::new())?));
-                }
-            };
-            if action == "confirm" {
-                let s = summary(c, locale, received_at);
+        "confirm" => match state.intake.check(&stored, v.input(locale), received_at) {
+            Ok(_) => {
                 let page = ConfirmPage {
                     page: PageContext::new(locale, t.t("confirm_heading").into(), format!("/c/{}/submit", c.slug)),
-                    s,
+                    s: summary(c, locale, received_at),
                     token: form.token.clone(),
                     blocks: blocks(&stored, &v, &[], locale),
                     v,
                 };
-                return Ok(html_with(StatusCode::OK, render(&page).page(locale)?));
+                Ok(html_no_store(StatusCode::OK, render(&page).page(locale)?))
             }
-            if let Err(wait) = state.limiter.check(req.peer_addr().map(|a| a.ip())) {
-                state.metrics.refused_rate_limited.inc();
-                let mut response =
-                    html_with(StatusCode::TOO_MANY_REQUESTS, form.refused_page(v, t.t("error_rate_limited").into())?);
-                response
-                    .headers_mut()
-                    .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(wait));
-                return Ok(response);
-            }
-            let has_email = valid.submitter().email().is_some();
-            // The form is admitted after its body is read: a refused person gets the text back.
-            let outcome = match state.writer.admit() {
-                Ok(permit) => {
-                    state.writer.submit(&permit, stored.clone(), valid, Channel::Web, received_at, Some(nonce)).await
-                }
-                Err(busy) => Err(busy),
+            Err(refusal) => form.refusal_page(v, refusal),
+        },
+        "send" => {
+            let submission = PublicSubmission {
+                consultation: stored.clone(),
+                input: v.input(locale),
+                channel: Channel::Web,
+                received_at,
+                client: req.peer_addr().map(|a| a.ip()),
+                idempotency_key: Some(nonce),
             };
-            let accepted = match outcome {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    match &e {
-                        WriteError::Busy => state.metrics.refused_busy.inc(),
-                        WriteError::Db(cause) => tracing::error!(error = %cause, "could not store a web submission"),
-                    }
-                    // Busy or the database is away: nothing was stored; the text goes back.
-                    let mut response =
-                        html_with(StatusCode::SERVICE_UNAVAILABLE, form.refused_page(v, t.t("refused_busy").into())?);
-                    response.headers_mut().insert(
-                        actix_web::http::header::RETRY_AFTER,
-                        actix_web::http::header::HeaderValue::from_static("5"),
-                    );
-                    return Ok(response);
+            let has_email = !v.email.trim().is_empty();
+            match state.intake.submit(None, submission).await {
+                Ok(accepted) => {
+                    let sent = if has_email { "&sent=email" } else { "" };
+                    let location = format!("/c/{}/receipt/{}?lang={locale}{sent}", c.slug, accepted.receipt_number);
+                    let mut response = HttpResponse::SeeOther().insert_header(("Location", location)).finish();
+                    remember_locale(&req, &mut response);
+                    Ok(response)
                 }
-            };
-            if accepted.new {
-                state.metrics.accepted_web.inc();
-                state.wake_worker.notify_one();
-                tracing::info!(consultation = %c.slug, receipt = %accepted.receipt_number, "web submission accepted");
+                Err(refusal) => form.refusal_page(v, refusal),
             }
-            let sent = if has_email { "&sent=email" } else { "" };
-            let location = format!("/c/{}/receipt/{}?lang={locale}{sent}", c.slug, accepted.receipt_number);
-            let mut response = HttpResponse::SeeOther().insert_header(("Location", location)).finish();
-            remember_locale(&req, &mut response);
-            Ok(response)
         }
         _ => Err(AppError::html(locale, ErrorKind::BadRequest("unknown action".into()))),
     }

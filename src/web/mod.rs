@@ -8,6 +8,7 @@ pub mod public;
 pub mod results;
 pub mod security;
 pub mod staff;
+pub mod view;
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -16,21 +17,20 @@ use crate::db::Db;
 use crate::domain::Locale;
 use crate::metrics::Metrics;
 use actix_web::{web, HttpRequest};
-use error::{AppError, ErrorKind};
-use security::{FormTokens, RateLimiter};
+use error::{AppError, ErrorKind, OrNotFound};
+use security::FormTokens;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
-    pub limiter: RateLimiter,
+    /// Public submissions: admission and group commit.
+    pub intake: crate::app::intake::Intake,
     pub forms: FormTokens,
-    pub wake_worker: Arc<Notify>,
-    /// Group commit of public submissions.
-    pub writer: crate::writer::Writer,
+    /// Scans and other files kept beside the database.
+    pub files: crate::files::AttachmentStore,
     /// Recently read consultations: every public request needs one, and they change rarely.
     pub consultation_cache: ConsultationCache,
 }
@@ -83,12 +83,7 @@ impl AppState {
 
     /// The consultation a stored row belongs to, or a 404 in the reader's language.
     pub async fn consultation_by_id(&self, id: i64, locale: Locale) -> Result<Arc<StoredConsultation>, AppError> {
-        let slug = self
-            .db
-            .run(move |c| consultations::slug_of(c, id))
-            .await
-            .map_err(|e| AppError::html(locale, e.into()))?
-            .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
+        let slug = self.db.run(move |c| consultations::slug_of(c, id)).await.found_page(locale)?;
         self.consultation_page(&slug, locale).await
     }
 

@@ -1,43 +1,14 @@
 //! Public pages: the list of consultations, one consultation's notice, and the receipt.
-use super::error::{AppError, ErrorKind, OrRespond};
+use super::error::{AppError, ErrorKind, OrNotFound, OrRespond};
 use super::page::{html, render, PageContext};
+use super::view::{draft_items, summary, DraftItem, Summary};
 use super::{remember_locale, request_locale, AppState};
 use crate::db::{consultations, submissions};
-use crate::domain::{Consultation, Locale, ReceiptNumber, WindowStatus};
+use crate::domain::{ReceiptNumber, WindowStatus};
 use crate::i18n::{self, Tr};
 use crate::mail::receipt::{opinion_views, OpinionView};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Utc};
-
-/// How a consultation is introduced in lists and at the top of its page.
-pub struct Summary {
-    pub slug: String,
-    pub title: String,
-    pub title_lang: &'static str,
-    pub status: &'static str,
-    pub status_label: &'static str,
-    pub opens: String,
-    pub deadline: String,
-}
-
-pub fn summary(c: &Consultation, locale: Locale, now: DateTime<Utc>) -> Summary {
-    let t = Tr::new(locale);
-    let status = c.status_at(now);
-    Summary {
-        slug: c.slug.clone(),
-        title: c.title.get(locale).to_string(),
-        title_lang: if c.title.falls_back(locale) { locale.other().as_str() } else { locale.as_str() },
-        status: status.as_str(),
-        status_label: match status {
-            WindowStatus::Upcoming => t.t("status_upcoming"),
-            WindowStatus::Open => t.t("status_open"),
-            WindowStatus::Closed => t.t("status_closed"),
-        },
-        opens: i18n::datetime(locale, c.opens_at, c.time_zone),
-        deadline: i18n::deadline(locale, c.closes_at, c.time_zone),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "public/home.html")]
@@ -74,27 +45,6 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let mut response = html(render(&page).page(locale)?);
     remember_locale(&req, &mut response);
     Ok(response)
-}
-
-pub struct DraftItem {
-    pub code: String,
-    pub title: String,
-    pub title_lang: &'static str,
-    pub url: String,
-    pub depth: usize,
-}
-
-pub fn draft_items(c: &Consultation, locale: Locale) -> Vec<DraftItem> {
-    c.drafts
-        .iter()
-        .map(|d| DraftItem {
-            code: d.code.clone(),
-            title: d.title.get(locale).to_string(),
-            title_lang: if d.title.falls_back(locale) { locale.other().as_str() } else { locale.as_str() },
-            url: d.url.clone().unwrap_or_default(),
-            depth: c.draft_depth(d),
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -176,12 +126,8 @@ pub async fn receipt(
     let stored = state.consultation_page(&slug, locale).await?;
     let receipt: ReceiptNumber = number.parse().map_err(|_| AppError::html(locale, ErrorKind::NotFound))?;
     let consultation_id = stored.id;
-    let found = state
-        .db
-        .run(move |c| submissions::find_by_receipt(c, consultation_id, &receipt))
-        .await
-        .page(locale)?
-        .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
+    let found =
+        state.db.run(move |c| submissions::find_by_receipt(c, consultation_id, &receipt)).await.found_page(locale)?;
     let c = &stored.consultation;
     let page = ReceiptPage {
         page: PageContext::new(

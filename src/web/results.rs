@@ -1,8 +1,8 @@
 //! Published results for everyone: the page per consultation (each version stays readable) and
 //! the exports, CSV, JSON and XLSX, all built from the stored version and never from live data.
-use super::error::{AppError, ErrorKind, OrRespond};
+use super::error::{AppError, ErrorKind, OrNotFound, OrRespond};
 use super::page::{html, render, PageContext};
-use super::public::{summary, Summary};
+use super::view::{summary, Summary};
 use super::{remember_locale, request_locale, AppState};
 use crate::db::consultations::StoredConsultation;
 use crate::db::results;
@@ -132,12 +132,16 @@ pub async fn page(
                 (t.t("submissions_total").to_string(), r.totals.submissions),
                 (t.t("received_total").to_string(), r.totals.opinions),
             ];
-            totals.extend(
-                r.totals
-                    .by_channel
-                    .iter()
-                    .map(|k| (format!("{} — {}", t.t("by_channel"), channel_label(locale, &k.key)), k.count)),
-            );
+            totals.extend(r.totals.by_channel.iter().map(|k| {
+                (
+                    format!(
+                        "{} — {}",
+                        t.t("by_channel"),
+                        k.key.parse().map(|c| channel_label(locale, c)).unwrap_or("?")
+                    ),
+                    k.count,
+                )
+            }));
             totals.push((t.t("late_total").to_string(), r.totals.late));
             totals.push((t.t("late_accepted").to_string(), r.totals.late_accepted));
             totals.push((t.t("published_total").to_string(), r.totals.published));
@@ -169,8 +173,7 @@ async fn published(
 ) -> Result<(PublishedResults, Locale), AppError> {
     let locale = request_locale(req);
     let stored = state.consultation_page(slug, locale).await?;
-    let (r, _) =
-        load(state, &stored, version).await.page(locale)?.ok_or(AppError::html(locale, ErrorKind::NotFound))?;
+    let (r, _) = load(state, &stored, version).await.found_page(locale)?;
     Ok((r, locale))
 }
 
@@ -268,8 +271,8 @@ pub async fn xlsx(
         book.save_to_buffer()
     })
     .await
-    .map_err(|e| AppError::html(locale, ErrorKind::Internal(e.to_string())))?
-    .map_err(|e| AppError::html(locale, ErrorKind::Internal(e.to_string())))?;
+    .map_err(|e| AppError::html(locale, ErrorKind::internal(e)))?
+    .map_err(|e| AppError::html(locale, ErrorKind::internal(e)))?;
     let (k, v) = attachment(format!("{}-results-v{}-{locale}.xlsx", r.consultation, r.version));
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,17 +1,14 @@
-//! Form tokens (CSRF and idempotency in one), the per-client submission limit, request body
-//! limits and the security headers every response carries.
+//! Form tokens (CSRF and idempotency in one), request body limits and the security headers
+//! every response carries.
 use super::error::ErrorKind;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::HeaderValue;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub const FORM_COOKIE: &str = "pubcom_form";
 
@@ -72,46 +69,35 @@ impl FormTokens {
     }
 }
 
+/// The browser's form cookie value, when it has a well-formed one.
+pub fn form_cookie_value(req: &HttpRequest) -> Option<String> {
+    req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 32)
+}
+
+impl FormTokens {
+    /// A token for this browser's form cookie, and the cookie to set when it has none yet.
+    pub fn for_browser(&self, req: &HttpRequest, secure: bool) -> (String, Option<Cookie<'static>>) {
+        match form_cookie_value(req) {
+            Some(value) => (self.issue(&value), None),
+            None => {
+                let value = random_hex(16);
+                let cookie = Cookie::build(FORM_COOKIE, value.clone())
+                    .path("/")
+                    .http_only(true)
+                    .secure(secure)
+                    .same_site(SameSite::Strict)
+                    .finish();
+                (self.issue(&value), Some(cookie))
+            }
+        }
+    }
+}
+
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
-}
-
-/// Submissions per client address per minute, in fixed one-minute windows.
-pub struct RateLimiter {
-    per_minute: u32,
-    clients: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self { per_minute, clients: Mutex::new(HashMap::new()) }
-    }
-
-    /// `Err(seconds)` to wait when the client is over its limit.
-    pub fn check(&self, client: Option<IpAddr>) -> Result<(), u64> {
-        let (Some(ip), true) = (client, self.per_minute > 0) else {
-            return Ok(());
-        };
-        let now = Instant::now();
-        let window = Duration::from_secs(60);
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if clients.len() > 100_000 {
-            clients.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = clients.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.per_minute {
-            let left = window.saturating_sub(now.duration_since(entry.0));
-            return Err(left.as_secs().max(1));
-        }
-        entry.1 += 1;
-        Ok(())
-    }
 }
 
 /// Reads a request body up to `limit` bytes, refusing larger ones with 413 early.
@@ -179,18 +165,5 @@ mod tests {
         let mut forged = token.clone();
         forged.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
         assert!(tokens.verify("cookie-a", &forged).is_none());
-    }
-
-    #[test]
-    fn the_limit_counts_per_client_and_says_how_long_to_wait() {
-        let limiter = RateLimiter::new(2);
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "192.0.2.2".parse().unwrap();
-        assert!(limiter.check(Some(a)).is_ok());
-        assert!(limiter.check(Some(a)).is_ok());
-        let wait = limiter.check(Some(a)).unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(limiter.check(Some(b)).is_ok());
-        assert!(RateLimiter::new(0).check(Some(a)).is_ok());
     }
 }

@@ -139,7 +139,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub clock: Arc<FixedClock>,
-    pub writer: pubcom::writer::Writer,
+    pub writer: pubcom::app::intake::Writer,
     stop: StopHandle,
     // Dropped last: the database outlives the handles above.
     pub database: TestDatabase,

@@ -50,7 +50,9 @@ pub async fn add_user(app: &TestApp, username: &str, role: Role) {
     let (db, name) = (app.db.clone(), username.to_string());
     let clock = app.clock.clone();
     tokio::task::spawn_blocking(move || {
-        pubcom::accounts::add(&db, &name, None, role, PASSWORD, clock.as_ref()).unwrap()
+        use pubcom::clock::Clock;
+        let actor = pubcom::app::accounts::cli_actor();
+        pubcom::app::accounts::add(&db, &actor, &name, None, role, PASSWORD, clock.now()).unwrap()
     })
     .await
     .unwrap();
@@ -474,8 +476,11 @@ async fn every_staff_route_checks_the_role(backend: Backend) {
             use pubcom::db::schema::opinions;
             let opinion: i64 = opinions::table.select(opinions::id).first(c)?;
             let cid = pubcom::db::consultations::find(c, "ismap-2020")?.unwrap().id;
-            let text =
-                pubcom::db::responses::ItemText { summary_ja: "s".into(), view_ja: "v".into(), ..Default::default() };
+            let text = pubcom::domain::response::ItemText {
+                summary_ja: "s".into(),
+                view_ja: "v".into(),
+                ..Default::default()
+            };
             let item = pubcom::db::responses::create(c, cid, None, &text, chrono::Utc::now())?;
             Ok((opinion, item))
         })

@@ -126,22 +126,11 @@ pub async fn export(
     let actor = staff.actor();
     let records = state
         .db
-        .write(move |c| {
+        .audited(actor, now, move |c| {
             let rows = audit::search(c, &filter, EXPORT_ROWS)?;
-            let after = serde_json::json!({"rows": rows.len()});
-            audit::record(
-                c,
-                &actor,
-                audit::Entry {
-                    action: "audit_export",
-                    object_type: "audit_log",
-                    object_id: "csv",
-                    before: None,
-                    after: Some(after),
-                },
-                now,
-            )?;
-            Ok(rows)
+            let entry = audit::Entry::new(audit::Action::AuditExport, audit::Object::AuditLog)
+                .after(serde_json::json!({"rows": rows.len()}));
+            Ok((rows, vec![entry]))
         })
         .await
         .page(locale)?;

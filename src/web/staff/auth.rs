@@ -1,13 +1,13 @@
 //! Signing in and out, and the staff home page.
 use super::{checked_form, client_address, form_fields, signed_in, token_hash, StaffNav, SESSION_COOKIE};
-use crate::db::audit::{self, Actor, Entry};
+use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::staff as staff_db;
 use crate::domain::staff::ThrottlePolicy;
 use crate::i18n::Tr;
 use crate::password;
 use crate::web::error::{AppError, OrRespond};
 use crate::web::page::{render, PageContext};
-use crate::web::security::{random_hex, FORM_COOKIE};
+use crate::web::security::{form_cookie_value, random_hex};
 use crate::web::{remember_locale, request_locale, AppState};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -46,15 +46,6 @@ fn safe_next(next: Option<&str>) -> String {
 
 use crate::web::page::html_no_store as html;
 
-fn form_cookie(state: &AppState, value: &str) -> Cookie<'static> {
-    Cookie::build(FORM_COOKIE, value.to_string())
-        .path("/")
-        .http_only(true)
-        .secure(state.secure_cookies())
-        .same_site(SameSite::Strict)
-        .finish()
-}
-
 fn sign_in_response(
     req: &HttpRequest,
     state: &AppState,
@@ -64,18 +55,17 @@ fn sign_in_response(
     message: &'static str,
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
-    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 32);
-    let cookie_value = cookie.clone().unwrap_or_else(|| random_hex(16));
+    let (token, new_cookie) = state.forms.for_browser(req, state.secure_cookies());
     let page = SignInPage {
         page: PageContext::new(locale, Tr::new(locale).t("sign_in_heading").into(), "/staff/sign-in".into()),
-        token: state.forms.issue(&cookie_value),
+        token,
         next,
         username,
         message,
     };
     let mut response = html(status, render(&page).page(locale)?);
-    if cookie.is_none() {
-        let _ = response.add_cookie(&form_cookie(state, &cookie_value));
+    if let Some(cookie) = new_cookie {
+        let _ = response.add_cookie(&cookie);
     }
     remember_locale(req, &mut response);
     Ok(response)
@@ -100,7 +90,7 @@ pub async fn sign_in(
     let username = fields.get("username").map(|u| u.trim().to_lowercase()).unwrap_or_default();
     let password = fields.get("password").cloned().unwrap_or_default();
     let next = safe_next(fields.get("next").map(String::as_str));
-    let cookie = req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie = form_cookie_value(&req).unwrap_or_default();
     if !super::same_origin(&req, &state)
         || state.forms.verify(&cookie, fields.get("token").map(String::as_str).unwrap_or("")).is_none()
     {
@@ -153,18 +143,13 @@ pub async fn sign_in(
     let csrf = random_hex(32);
     let hash = token_hash(&token);
     let actor = Actor { id: Some(user.id), name: user.username.clone(), client: client.clone() };
-    let (u, uid) = (username.clone(), user.id);
+    let (u, uid, from) = (username.clone(), user.id, client.clone());
     state
         .db
-        .write(move |conn| {
-            staff_db::record_attempt(conn, &u, &actor.client, true, now)?;
+        .audited(actor, now, move |conn| {
+            staff_db::record_attempt(conn, &u, &from, true, now)?;
             staff_db::start_session(conn, uid, &hash, &csrf, now)?;
-            audit::record(
-                conn,
-                &actor,
-                Entry { action: "sign_in", object_type: "staff_user", object_id: &u, before: None, after: None },
-                now,
-            )
+            Ok(((), vec![Entry::new(Action::SignIn, Object::StaffUser(u))]))
         })
         .await
         .page(locale)?;
@@ -193,14 +178,9 @@ pub async fn sign_out(
     let (sid, name) = (staff.session_id, staff.user.username.clone());
     state
         .db
-        .write(move |conn| {
+        .audited(actor, now, move |conn| {
             staff_db::end_session(conn, sid, now)?;
-            audit::record(
-                conn,
-                &actor,
-                Entry { action: "sign_out", object_type: "staff_user", object_id: &name, before: None, after: None },
-                now,
-            )
+            Ok(((), vec![Entry::new(Action::SignOut, Object::StaffUser(name))]))
         })
         .await
         .page(locale)?;

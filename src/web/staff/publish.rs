@@ -1,7 +1,7 @@
 //! Publication: a review page that lists what is missing or exactly what will be published,
 //! then the publish action that writes a new immutable version.
 use super::{checked_form, require, StaffNav};
-use crate::db::audit::{self, Entry};
+use crate::app::publication;
 use crate::db::results::{self, PublishOutcome};
 use crate::domain::results::PublishedResults;
 use crate::domain::staff::Permission;
@@ -9,12 +9,11 @@ use crate::domain::triage::Gap;
 use crate::domain::Locale;
 use crate::i18n::Tr;
 use crate::web::error::{AppError, OrRespond};
-use crate::web::page::{render, PageContext};
+use crate::web::page::{html_no_store, render, PageContext};
 use crate::web::{request_locale, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde_json::json;
 
 pub struct GapView {
     pub opinion_id: i64,
@@ -75,10 +74,7 @@ async fn review_page(
         next_version: versions.last().map(|(v, _)| v + 1).unwrap_or(1),
         preview,
     };
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(render(&page).page(locale)?))
+    Ok(html_no_store(status, render(&page).page(locale)?))
 }
 
 pub async fn review(
@@ -100,38 +96,11 @@ pub async fn publish(
     let staff = require(&req, &state, Permission::Approve).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let stored = state.consultation_page(&slug, locale).await?;
-    let now = state.clock.now();
-    let (actor, by) = (staff.actor(), staff.user.id);
-    let outcome = state
-        .db
-        .write(move |c| {
-            let outcome = results::publish(c, &stored, by, now)?;
-            if let PublishOutcome::Published(version) = &outcome {
-                let after = json!({"version": version});
-                audit::record(
-                    c,
-                    &actor,
-                    Entry {
-                        action: "results_publish",
-                        object_type: "consultation",
-                        object_id: &stored.consultation.slug,
-                        before: None,
-                        after: Some(after),
-                    },
-                    now,
-                )?;
-            }
-            Ok(outcome)
-        })
-        .await
-        .page(locale)?;
+    let outcome = publication::publish(&state.db, stored, staff.actor(), state.clock.now()).await.page(locale)?;
     match outcome {
-        PublishOutcome::Published(version) => {
-            tracing::info!(consultation = %slug, version, "results published");
-            Ok(HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/c/{slug}/results?version={version}")))
-                .finish())
-        }
+        PublishOutcome::Published(version) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/c/{slug}/results?version={version}")))
+            .finish()),
         PublishOutcome::Refused(_) => review_page(&req, &state, &staff, &slug, StatusCode::CONFLICT).await,
     }
 }

@@ -1,34 +1,24 @@
 //! Response items: written in Markdown in both languages, shown sanitized, approved by an
 //! approver; editing an approved item sends it back to draft.
-use super::triage::{state_label, Choice};
-use super::{checked_form, require, StaffNav};
-use crate::db::audit::{self, Entry};
+use super::{checked_form, require, Staff, StaffNav};
+use crate::app::{responses as ops, OpError};
 use crate::db::consultations::StoredConsultation;
-use crate::db::responses::{self, Item, ItemText};
+use crate::db::responses::{self, Item};
 use crate::db::triage::{self as tdb, OpinionFilter};
+use crate::domain::response::{ApprovalRefusal, ItemText, TextProblem};
 use crate::domain::staff::Permission;
 use crate::domain::Locale;
-use crate::i18n::Tr;
+use crate::i18n::{triage_state_label, Tr};
 use crate::markdown::SanitizedHtml;
-use crate::web::error::{AppError, ErrorKind, OrRespond};
-use crate::web::page::{render, PageContext};
+use crate::web::error::{AppError, ErrorKind, OrNotFound, OrRespond};
+use crate::web::page::{html_no_store as html, render, PageContext};
+use crate::web::view::{draft_choices, draft_label, excerpt, Choice};
 use crate::web::{request_locale, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-use crate::web::page::html_no_store as html;
-
-fn draft_name(stored: &StoredConsultation, locale: Locale, draft_id: Option<i64>) -> String {
-    draft_id
-        .and_then(|id| stored.draft_ids.iter().find(|(_, v)| **v == id))
-        .and_then(|(code, _)| stored.consultation.draft(code))
-        .map(|d| d.title.get(locale).to_string())
-        .unwrap_or_else(|| Tr::new(locale).t("draft_whole").into())
-}
 
 pub struct ItemRow {
     pub id: i64,
@@ -75,7 +65,7 @@ impl EditPage {
 }
 
 fn text_from(f: &HashMap<String, String>) -> ItemText {
-    let get = |k: &str| f.get(k).map(|v| v.replace("\r\n", "\n").trim().to_string()).unwrap_or_default();
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     ItemText {
         summary_ja: get("summary_ja"),
         summary_en: get("summary_en"),
@@ -85,23 +75,23 @@ fn text_from(f: &HashMap<String, String>) -> ItemText {
         change_ja: get("change_ja"),
         change_en: get("change_en"),
     }
+    .tidy()
 }
 
-fn missing_text(t: &ItemText, locale: Locale) -> Option<String> {
-    let tr = Tr::new(locale);
-    if t.summary_ja.is_empty() && t.summary_en.is_empty() {
-        Some(tr.t("summary_ja_label").into())
-    } else if t.view_ja.is_empty() && t.view_en.is_empty() {
-        Some(tr.t("view_ja_label").into())
-    } else {
-        None
-    }
+/// What to fix when an item's text is refused: the label of the missing field.
+fn text_problem(locale: Locale, problem: TextProblem) -> String {
+    Tr::new(locale)
+        .t(match problem {
+            TextProblem::NoSummary => "summary_ja_label",
+            TextProblem::NoView => "view_ja_label",
+        })
+        .into()
 }
 
 async fn list_page(
     req: &HttpRequest,
     state: &AppState,
-    staff: &super::Staff,
+    staff: &Staff,
     stored: &StoredConsultation,
     message: String,
     status: StatusCode,
@@ -110,14 +100,6 @@ async fn list_page(
     let id = stored.id;
     let (items, counts) =
         state.db.run(move |c| Ok((responses::list(c, id)?, responses::linked_counts(c, id)?))).await.page(locale)?;
-    let mut drafts = vec![Choice { value: "whole".into(), label: Tr::new(locale).t("draft_whole").into() }];
-    drafts.extend(
-        stored
-            .consultation
-            .drafts
-            .iter()
-            .map(|d| Choice { value: d.code.clone(), label: d.title.get(locale).to_string() }),
-    );
     let page = ListPage {
         page: PageContext::new(
             locale,
@@ -131,7 +113,7 @@ async fn list_page(
             .iter()
             .map(|i| ItemRow {
                 id: i.id,
-                draft: draft_name(stored, locale, i.draft_id),
+                draft: draft_label(stored, locale, i.draft_id),
                 position: i.position,
                 summary: if locale == Locale::En && !i.summary_en.is_empty() {
                     i.summary_en.clone()
@@ -142,7 +124,7 @@ async fn list_page(
                 count: counts.iter().find(|(id, _)| *id == i.id).map(|(_, n)| *n).unwrap_or(0),
             })
             .collect(),
-        drafts,
+        drafts: draft_choices(stored, locale),
         message,
     };
     Ok(html(status, render(&page).page(locale)?))
@@ -169,43 +151,21 @@ pub async fn create(
     let staff = require(&req, &state, Permission::WriteResponses).await?;
     let f = checked_form(&req, &state, &staff, payload).await?;
     let stored = state.consultation_page(&slug, locale).await?;
-    let text = text_from(&f);
-    if let Some(missing) = missing_text(&text, locale) {
-        return list_page(&req, &state, &staff, &stored, missing, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
     let draft_id = match f.get("draft").map(String::as_str) {
         None | Some("whole") | Some("") => None,
         Some(code) => {
             Some(*stored.draft_ids.get(code).ok_or(AppError::html(locale, ErrorKind::BadRequest("draft".into())))?)
         }
     };
-    let now = state.clock.now();
-    let (actor, cid) = (staff.actor(), stored.id);
-    let id = state
-        .db
-        .write(move |c| {
-            let id = responses::create(c, cid, draft_id, &text, now)?;
-            audit::record(
-                c,
-                &actor,
-                Entry {
-                    action: "response_create",
-                    object_type: "response_item",
-                    object_id: &id.to_string(),
-                    before: None,
-                    after: Some(json!(item_json(&text))),
-                },
-                now,
-            )?;
-            Ok(id)
-        })
-        .await
-        .page(locale)?;
-    Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish())
-}
-
-fn item_json(t: &ItemText) -> serde_json::Value {
-    json!({"summary_ja": t.summary_ja, "summary_en": t.summary_en, "view_ja": t.view_ja, "view_en": t.view_en, "changed": t.changed, "change_ja": t.change_ja, "change_en": t.change_en})
+    match ops::create(&state.db, staff.actor(), stored.id, draft_id, text_from(&f), state.clock.now()).await {
+        Ok(id) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish()),
+        Err(OpError::Refused(problem)) => {
+            let message = text_problem(locale, problem);
+            list_page(&req, &state, &staff, &stored, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
+        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
+    }
 }
 
 pub struct LinkedOpinion {
@@ -230,12 +190,7 @@ struct EditPage {
 }
 
 async fn load(state: &AppState, locale: Locale, id: i64) -> Result<(Item, Arc<StoredConsultation>), AppError> {
-    let item = state
-        .db
-        .run(move |c| responses::find(c, id))
-        .await
-        .page(locale)?
-        .ok_or(AppError::html(locale, ErrorKind::NotFound))?;
+    let item = state.db.run(move |c| responses::find(c, id)).await.found_page(locale)?;
     let stored = state.consultation_by_id(item.consultation_id, locale).await?;
     Ok((item, stored))
 }
@@ -243,25 +198,20 @@ async fn load(state: &AppState, locale: Locale, id: i64) -> Result<(Item, Arc<St
 async fn edit_page(
     req: &HttpRequest,
     state: &AppState,
-    staff: &super::Staff,
+    staff: &Staff,
     id: i64,
     message: String,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
     let (item, stored) = load(state, locale, id).await?;
-    let sqlite = state.db.backend() == "sqlite";
     let mut filter = OpinionFilter::new(stored.id);
     filter.linked = Some(true);
-    let rows = state.db.run(move |c| tdb::list(c, &filter, sqlite, 100_000)).await.page(locale)?;
+    let rows = state.db.run(move |c| tdb::list(c, &filter, 100_000)).await.page(locale)?;
     let linked: Vec<LinkedOpinion> = rows
         .into_iter()
         .filter(|r| r.response_item_id == Some(id))
-        .map(|r| LinkedOpinion {
-            id: r.id,
-            excerpt: r.body.chars().take(160).collect(),
-            state: state_label(locale, &r.state),
-        })
+        .map(|r| LinkedOpinion { id: r.id, excerpt: excerpt(&r.body, 160), state: triage_state_label(locale, r.state) })
         .collect();
     let t = Tr::new(locale);
     let page = EditPage {
@@ -272,7 +222,7 @@ async fn edit_page(
         ),
         nav: staff.nav(locale),
         slug: stored.consultation.slug.clone(),
-        draft: draft_name(&stored, locale, item.draft_id),
+        draft: draft_label(&stored, locale, item.draft_id),
         previews: vec![
             (t.t("summary_ja_label"), SanitizedHtml::from_markdown(&item.summary_ja)),
             (t.t("summary_en_label"), SanitizedHtml::from_markdown(&item.summary_en)),
@@ -295,6 +245,27 @@ pub async fn edit(req: HttpRequest, state: web::Data<AppState>, id: web::Path<i6
     edit_page(&req, &state, &staff, id.into_inner(), String::new(), StatusCode::OK).await
 }
 
+/// Back to the item after a change, or its page again with what was refused.
+async fn answer<R>(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    outcome: Result<(), OpError<R>>,
+    refusal: impl FnOnce(R) -> (StatusCode, String),
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(req);
+    match outcome {
+        Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish()),
+        Err(OpError::Refused(r)) => {
+            let (status, message) = refusal(r);
+            edit_page(req, state, staff, id, message, status).await
+        }
+        Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
+        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
+    }
+}
+
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -305,36 +276,9 @@ pub async fn update(
     let staff = require(&req, &state, Permission::WriteResponses).await?;
     let f = checked_form(&req, &state, &staff, payload).await?;
     let id = id.into_inner();
-    let (item, _) = load(&state, locale, id).await?;
-    let text = text_from(&f);
-    if let Some(missing) = missing_text(&text, locale) {
-        return edit_page(&req, &state, &staff, id, missing, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let position = f.get("position").and_then(|p| p.trim().parse().ok()).unwrap_or(item.position);
-    let now = state.clock.now();
-    let actor = staff.actor();
-    let before = json!({"text": item_json(&item.text()), "status": item.status, "position": item.position});
-    state
-        .db
-        .write(move |c| {
-            responses::update(c, id, &text, position, now)?;
-            let after = json!({"text": item_json(&text), "status": "draft", "position": position});
-            audit::record(
-                c,
-                &actor,
-                Entry {
-                    action: "response_update",
-                    object_type: "response_item",
-                    object_id: &id.to_string(),
-                    before: Some(before),
-                    after: Some(after),
-                },
-                now,
-            )
-        })
-        .await
-        .page(locale)?;
-    Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish())
+    let position = f.get("position").and_then(|p| p.trim().parse().ok());
+    let outcome = ops::update(&state.db, staff.actor(), id, text_from(&f), position, state.clock.now()).await;
+    answer(&req, &state, &staff, id, outcome, |p| (StatusCode::UNPROCESSABLE_ENTITY, text_problem(locale, p))).await
 }
 
 pub async fn approve(
@@ -343,31 +287,13 @@ pub async fn approve(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let locale = request_locale(&req);
     let staff = require(&req, &state, Permission::Approve).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let id = id.into_inner();
-    let (item, _) = load(&state, locale, id).await?;
-    let now = state.clock.now();
-    let (actor, by) = (staff.actor(), staff.user.id);
-    state
-        .db
-        .write(move |c| {
-            responses::approve(c, id, by, now)?;
-            audit::record(
-                c,
-                &actor,
-                Entry {
-                    action: "response_approve",
-                    object_type: "response_item",
-                    object_id: &id.to_string(),
-                    before: Some(json!({"status": item.status})),
-                    after: Some(json!({"status": "approved"})),
-                },
-                now,
-            )
-        })
-        .await
-        .page(locale)?;
-    Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish())
+    let outcome = ops::approve(&state.db, staff.actor(), id, state.clock.now()).await;
+    let t = Tr::new(request_locale(&req));
+    answer(&req, &state, &staff, id, outcome, |refusal| match refusal {
+        ApprovalRefusal::AlreadyApproved => (StatusCode::CONFLICT, t.t("item_status_approved").into()),
+    })
+    .await
 }

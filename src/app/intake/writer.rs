@@ -3,14 +3,13 @@
 //! savepoint per submission, so a flush to disk serves many people and one bad submission
 //! does not fail the others. A request is answered only after its batch has committed; when
 //! the queue is full it is refused at once, so nobody waits into a time-out.
+use super::Accepted;
 use crate::clock::Clock;
 use crate::db::consultations::StoredConsultation;
 use crate::db::submissions::{self, NewSubmission};
 use crate::db::{Db, DbError};
 use crate::domain::{Channel, ReceiptNumber, ValidSubmission};
-use crate::intake::Accepted;
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -138,17 +137,8 @@ impl Writer {
 
     /// Queues a submission and waits for its batch to commit. Only an admitted request may
     /// queue one, so every submission counts against the in-flight limit.
-    pub async fn submit(
-        &self,
-        _admitted: &Permit,
-        consultation: Arc<StoredConsultation>,
-        submission: ValidSubmission,
-        channel: Channel,
-        received_at: DateTime<Utc>,
-        idempotency_key: Option<String>,
-    ) -> Result<Accepted, WriteError> {
+    pub async fn submit(&self, _admitted: &Permit, pending: Pending) -> Result<Accepted, WriteError> {
         let (reply, answer) = oneshot::channel();
-        let pending = Pending { consultation, submission, channel, received_at, idempotency_key };
         let request = WriteRequest { pending, reply };
         // Admission: at most `capacity` requests wait, counting one a writer holds while paused.
         if self.stats.queued.fetch_add(1, Ordering::SeqCst) >= self.capacity as u64 {
@@ -254,10 +244,11 @@ fn run(
                 notify.notify_one();
             }
             Err(e) => {
-                // Nothing of this batch was committed: every request hears so, none gets a receipt.
+                // Nothing of this batch was committed: every request hears why, none gets a receipt.
                 tracing::warn!(error = %e, size, "batch not committed");
+                let shared = Arc::new(e);
                 for reply in replies {
-                    let _ = reply.send(Err(DbError::Connect(e.to_string())));
+                    let _ = reply.send(Err(DbError::Batch(shared.clone())));
                 }
             }
         }
@@ -294,19 +285,14 @@ fn store_batch(
 
 /// Stores one submission inside a savepoint of the batch's transaction.
 fn store_one(conn: &mut crate::db::DbConnection, request: &Pending, now: DateTime<Utc>) -> Result<Accepted, DbError> {
-    for _ in 0..3 {
+    submissions::with_fresh_receipt(conn, |c, receipt| {
+        // Looked up again on each attempt: another writer may have stored the same key.
         if let Some(k) = &request.idempotency_key {
-            if let Some(existing) = submissions::receipt_for_key(conn, k)? {
+            if let Some(existing) = submissions::receipt_for_key(c, k)? {
                 return Ok(Accepted { receipt_number: existing, new: false });
             }
         }
-        let receipt = ReceiptNumber::generate(&mut rand::rng());
-        match conn.transaction(|c| submissions::insert(c, &request.to_store(&receipt), now)) {
-            Ok(_) => return Ok(Accepted { receipt_number: receipt.to_string(), new: true }),
-            // A receipt number clash, vanishingly rare: try another number.
-            Err(e) if e.is_unique_violation() => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(DbError::Corrupt("could not store the submission after three attempts".into()))
+        submissions::insert(c, &request.to_store(receipt), now)?;
+        Ok(Accepted { receipt_number: receipt.to_string(), new: true })
+    })
 }

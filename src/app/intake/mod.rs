@@ -1,0 +1,150 @@
+//! Public intake: one pipeline for the web form and the JSON API. A submission is checked
+//! against the window and the consultation's rules, admitted (rate limit, then the in-flight
+//! limit), stored by the group-commit writer and counted. The form and the API differ only in
+//! how they read the body and how they render the answer.
+mod rate_limit;
+pub mod writer;
+
+pub use rate_limit::RateLimiter;
+pub use writer::{Permit, Writer, WriterSettings};
+
+use crate::db::consultations::StoredConsultation;
+use crate::db::DbError;
+use crate::domain::{Channel, FieldError, SubmissionInput, ValidSubmission, WindowRefusal};
+use crate::metrics::Metrics;
+use chrono::{DateTime, Utc};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// A stored submission's answer.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub receipt_number: String,
+    /// False when the idempotency key had already been used: the earlier receipt is returned.
+    pub new: bool,
+}
+
+/// What someone sent through the form or the API, as read from the request.
+pub struct PublicSubmission {
+    pub consultation: Arc<StoredConsultation>,
+    pub input: SubmissionInput,
+    pub channel: Channel,
+    /// Taken before any slow work: this instant decides the window.
+    pub received_at: DateTime<Utc>,
+    pub client: Option<IpAddr>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Why a submission was not stored. Nothing of it was kept.
+#[derive(Debug)]
+pub enum Refusal {
+    Window {
+        refusal: WindowRefusal,
+        opens_at: DateTime<Utc>,
+        closes_at: DateTime<Utc>,
+    },
+    Invalid(Vec<FieldError>),
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    /// Too much is being handled at once.
+    Busy,
+    /// The database could not store it.
+    Failed(DbError),
+}
+
+/// A submission request let in by the rate limit and the in-flight limit; dropping it frees
+/// its place.
+pub struct Admission {
+    permit: Permit,
+}
+
+pub struct Intake {
+    writer: Writer,
+    limiter: RateLimiter,
+    metrics: Arc<Metrics>,
+}
+
+impl Intake {
+    pub fn new(writer: Writer, limiter: RateLimiter, metrics: Arc<Metrics>) -> Self {
+        Self { writer, limiter, metrics }
+    }
+
+    /// Lets a request in, or refuses it at once. The API asks before reading the body (the
+    /// cheapest answer an overloaded server can give); the form asks after, so a refused
+    /// person still gets their text back.
+    pub fn admit(&self, client: Option<IpAddr>) -> Result<Admission, Refusal> {
+        if let Err(retry_after_secs) = self.limiter.check(client) {
+            self.metrics.refused_rate_limited.inc();
+            return Err(Refusal::RateLimited { retry_after_secs });
+        }
+        match self.writer.admit() {
+            Ok(permit) => Ok(Admission { permit }),
+            Err(_) => Err(self.busy()),
+        }
+    }
+
+    /// Counts a request refused because too much is being handled.
+    pub fn busy(&self) -> Refusal {
+        self.metrics.refused_busy.inc();
+        Refusal::Busy
+    }
+
+    /// The window and the consultation's rules: what a confirmation page needs before anything
+    /// is stored.
+    pub fn check(
+        &self,
+        consultation: &StoredConsultation,
+        input: SubmissionInput,
+        received_at: DateTime<Utc>,
+    ) -> Result<ValidSubmission, Refusal> {
+        let c = &consultation.consultation;
+        if let Err(refusal) = c.admit_online(received_at) {
+            match refusal {
+                WindowRefusal::Closed => self.metrics.refused_closed.inc(),
+                WindowRefusal::NotOpen => self.metrics.refused_not_open.inc(),
+            }
+            return Err(Refusal::Window { refusal, opens_at: c.opens_at, closes_at: c.closes_at });
+        }
+        input.parse(c).map_err(|errors| {
+            self.metrics.refused_invalid.inc();
+            Refusal::Invalid(errors)
+        })
+    }
+
+    /// Checks, admits (unless the request was admitted already) and stores one submission,
+    /// answering only after it is committed.
+    pub async fn submit(&self, admitted: Option<Admission>, s: PublicSubmission) -> Result<Accepted, Refusal> {
+        let valid = self.check(&s.consultation, s.input, s.received_at)?;
+        let admission = match admitted {
+            Some(a) => a,
+            None => self.admit(s.client)?,
+        };
+        let slug = s.consultation.consultation.slug.clone();
+        let pending = writer::Pending {
+            consultation: s.consultation,
+            submission: valid,
+            channel: s.channel,
+            received_at: s.received_at,
+            idempotency_key: s.idempotency_key,
+        };
+        let accepted = match self.writer.submit(&admission.permit, pending).await {
+            Ok(accepted) => accepted,
+            Err(writer::WriteError::Busy) => return Err(self.busy()),
+            Err(writer::WriteError::Db(e)) => return Err(Refusal::Failed(e)),
+        };
+        if accepted.new {
+            match s.channel {
+                Channel::Api => self.metrics.accepted_api.inc(),
+                _ => self.metrics.accepted_web.inc(),
+            }
+            tracing::info!(consultation = %slug, receipt = %accepted.receipt_number, channel = s.channel.as_str(), "submission accepted");
+        }
+        Ok(accepted)
+    }
+
+    /// The writer, for tests that pause it and for the statistics.
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+}

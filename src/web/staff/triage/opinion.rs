@@ -1,0 +1,169 @@
+//! One opinion's page and the changes made on it: state, assignment, tags, notes, moving it to
+//! another draft and linking it to a response item.
+use super::super::{checked_form, require, Staff, StaffNav};
+use super::{item_choices, staff_choices, state_choices};
+use crate::app::triage::{self, ChangeRefusal, OpinionChange};
+use crate::app::OpError;
+use crate::db::consultations::StoredConsultation;
+use crate::db::triage as tdb;
+use crate::domain::staff::Permission;
+use crate::domain::triage::{StateRefusal, StateRequest};
+use crate::domain::Locale;
+use crate::i18n::{self, triage_state_label, Tr};
+use crate::web::error::{AppError, ErrorKind, OrNotFound, OrRespond};
+use crate::web::page::{html_no_store as html, render, PageContext};
+use crate::web::view::{draft_choices, draft_code, draft_label, Choice};
+use crate::web::{request_locale, AppState};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use std::sync::Arc;
+
+pub struct NoteView {
+    pub author: String,
+    pub body: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/opinion.html")]
+struct OpinionPage {
+    page: PageContext,
+    nav: StaffNav,
+    slug: String,
+    o: tdb::OpinionDetail,
+    received: String,
+    draft: String,
+    draft_code: String,
+    original_draft: String,
+    state: &'static str,
+    tags: Vec<String>,
+    notes: Vec<NoteView>,
+    drafts: Vec<Choice>,
+    states: Vec<Choice>,
+    staff_list: Vec<Choice>,
+    items: Vec<Choice>,
+    can_link: bool,
+    message: String,
+}
+
+async fn load(
+    state: &AppState,
+    locale: Locale,
+    id: i64,
+) -> Result<(tdb::OpinionDetail, Arc<StoredConsultation>), AppError> {
+    let o = state.db.run(move |c| tdb::detail(c, id)).await.found_page(locale)?;
+    let stored = state.consultation_by_id(o.consultation_id, locale).await?;
+    Ok((o, stored))
+}
+
+async fn opinion_page(
+    req: &HttpRequest,
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    message: String,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(req);
+    let (o, stored) = load(state, locale, id).await?;
+    let (tags, notes) =
+        state.db.run(move |c| Ok((tdb::tags_of(c, &[id])?, tdb::notes_of(c, id)?))).await.page(locale)?;
+    let tz = stored.consultation.time_zone;
+    let page = OpinionPage {
+        page: PageContext::new(
+            locale,
+            format!("{} #{id}", Tr::new(locale).t("opinion_legend")),
+            format!("/staff/opinions/{id}"),
+        ),
+        nav: staff.nav(locale),
+        slug: stored.consultation.slug.clone(),
+        received: i18n::datetime(locale, o.received_at.and_utc(), tz),
+        draft: draft_label(&stored, locale, o.draft_id),
+        draft_code: draft_code(&stored, o.draft_id).unwrap_or_else(|| "whole".into()),
+        original_draft: if o.original_draft_id.is_some() {
+            draft_label(&stored, locale, o.original_draft_id)
+        } else {
+            String::new()
+        },
+        state: triage_state_label(locale, o.state),
+        tags: tags.into_iter().map(|(_, t)| t).collect(),
+        notes: notes
+            .into_iter()
+            .map(|n| NoteView { author: n.author, body: n.body, at: i18n::datetime(locale, n.at, tz) })
+            .collect(),
+        drafts: draft_choices(&stored, locale),
+        states: state_choices(locale),
+        staff_list: staff_choices(state, locale).await?,
+        items: item_choices(state, locale, &stored).await?,
+        can_link: staff.can(Permission::WriteResponses),
+        message,
+        o,
+    };
+    Ok(html(status, render(&page).page(locale)?))
+}
+
+pub async fn detail(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let staff = require(&req, &state, Permission::Triage).await?;
+    opinion_page(&req, &state, &staff, id.into_inner(), String::new(), StatusCode::OK).await
+}
+
+/// What the page says when a change is refused: the label of the field to fix.
+fn refusal_label(refusal: ChangeRefusal) -> &'static str {
+    match refusal {
+        ChangeRefusal::State(StateRefusal::UnknownState) => "triage_state_label",
+        ChangeRefusal::State(StateRefusal::AnsweredByLinkOnly) => "action_link",
+        ChangeRefusal::State(StateRefusal::NeedsOriginal | StateRefusal::DuplicateOneByOne) => "duplicate_of_label",
+        ChangeRefusal::State(StateRefusal::NeedsReason) => "reason_for_state",
+        ChangeRefusal::UnknownAssignee => "assignee_label",
+        ChangeRefusal::UnfitTag => "tag_label",
+        ChangeRefusal::EmptyNote => "add_note",
+        ChangeRefusal::UnknownDraft => "move_draft",
+        ChangeRefusal::UnknownItem => "response_item_label",
+    }
+}
+
+pub async fn change(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let staff = require(&req, &state, Permission::Triage).await?;
+    let f = checked_form(&req, &state, &staff, payload).await?;
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let id = id.into_inner();
+    let (_, stored) = load(&state, locale, id).await?;
+    let change = match get("action").as_str() {
+        "state" => OpinionChange::State(StateRequest {
+            state: get("state").parse().ok(),
+            reason: Some(get("reason")),
+            duplicate_of: get("duplicate_of").trim_start_matches('#').parse().ok(),
+        }),
+        "assign" => OpinionChange::Assign(get("assignee").parse().ok()),
+        "tag" => OpinionChange::Tag(get("tag")),
+        "untag" => OpinionChange::Untag(get("tag")),
+        "note" => OpinionChange::Note(get("note")),
+        "move" => OpinionChange::Move(get("draft")),
+        "link" if !staff.can(Permission::WriteResponses) => return Err(AppError::html(locale, ErrorKind::Forbidden)),
+        "link" => match get("item").parse() {
+            Ok(item) => OpinionChange::Link(item),
+            Err(_) => OpinionChange::Link(-1),
+        },
+        _ => return Err(AppError::html(locale, ErrorKind::BadRequest("unknown action".into()))),
+    };
+    match triage::change(&state.db, stored, staff.actor(), id, change, state.clock.now()).await {
+        Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/opinions/{id}"))).finish()),
+        Err(OpError::Refused(refusal)) => {
+            let message = Tr::new(locale).t(refusal_label(refusal)).to_string();
+            opinion_page(&req, &state, &staff, id, message, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
+        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
+    }
+}
