@@ -100,6 +100,23 @@ impl DbError {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    #[test]
+    fn only_an_unreachable_database_is_unavailable() {
+        let refused =
+            || DbError::Query(Error::DatabaseError(DatabaseErrorKind::CheckViolation, Box::new("x".to_string())));
+        assert!(DbError::Connect("refused".into()).is_unavailable());
+        assert!(DbError::Batch(Arc::new(DbError::Connect("refused".into()))).is_unavailable());
+        assert!(!refused().is_unavailable());
+        assert!(!DbError::Batch(Arc::new(refused())).is_unavailable(), "a batch keeps its cause");
+        assert!(!DbError::Corrupt("bad row".into()).is_unavailable());
+    }
+}
+
 /// Opens connections of the backend the URL names, with the real error when that fails.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {

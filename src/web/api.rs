@@ -10,14 +10,27 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Every route of the API; the OpenAPI document must describe exactly these (a test checks).
-pub const ROUTES: [(&str, &str); 5] = [
-    ("get", "/api/v1/consultations"),
-    ("get", "/api/v1/consultations/{slug}"),
-    ("post", "/api/v1/consultations/{slug}/submissions"),
-    ("get", "/api/v1/consultations/{slug}/results"),
-    ("get", "/api/v1/openapi.json"),
-];
+/// The API's routes, written once: the router is built from this table and `ROUTES` lists it
+/// for the OpenAPI document, which must describe exactly these (a test checks).
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:path),* $(,)?) => {
+        /// Every route of the API as (method, full path).
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), concat!("/api/v1", $path))),*];
+
+        /// Registers every route under `/api/v1`; anything else there answers the JSON 404.
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            cfg.service(web::scope("/api/v1")$(.route($path, web::$method().to($handler)))*.default_service(web::to(not_found)));
+        }
+    };
+}
+
+api_routes! {
+    get "/consultations" => list,
+    get "/consultations/{slug}" => detail,
+    post "/consultations/{slug}/submissions" => submit,
+    get "/consultations/{slug}/results" => results,
+    get "/openapi.json" => openapi,
+}
 
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(include_str!("../../static/openapi.json"))
@@ -35,8 +48,10 @@ pub async fn results(
 ) -> Result<HttpResponse, AppError> {
     let stored = state.consultation(&slug).await.found_api()?;
     let (id, version) = (stored.id, q.version);
-    let published = state.db.run(move |c| crate::db::results::load(c, id, version)).await.found_api()?;
-    Ok(HttpResponse::Ok().json(published))
+    match state.db.run(move |c| crate::db::results::load(c, id, version)).await.api()? {
+        Some(published) => Ok(HttpResponse::Ok().json(published)),
+        None => Err(AppError::json(ErrorKind::NotPublished)),
+    }
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {

@@ -15,6 +15,8 @@ use std::fmt;
 #[derive(Debug)]
 pub enum ErrorKind {
     NotFound,
+    /// The consultation exists; its results do not yet.
+    NotPublished,
     BadRequest(String),
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -188,7 +190,7 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 impl ErrorKind {
     fn code(&self) -> &'static str {
         match self {
-            ErrorKind::NotFound => "not_found",
+            ErrorKind::NotFound | ErrorKind::NotPublished => "not_found",
             ErrorKind::BadRequest(_) => "bad_request",
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::UnsupportedMediaType => "unsupported_media_type",
@@ -206,6 +208,7 @@ impl ErrorKind {
         let t = Tr::new(locale);
         match self {
             ErrorKind::NotFound => t.t("error_not_found").into(),
+            ErrorKind::NotPublished => t.t("results_not_published").into(),
             ErrorKind::BadRequest(detail) => format!("{} {detail}", t.t("error_bad_request")),
             ErrorKind::PayloadTooLarge => t.t("error_too_large").into(),
             ErrorKind::UnsupportedMediaType => "Send the body as application/json.".into(),
@@ -224,7 +227,7 @@ impl ErrorKind {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match &self.kind {
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::NotFound | ErrorKind::NotPublished => StatusCode::NOT_FOUND,
             ErrorKind::BadRequest(_) => StatusCode::BAD_REQUEST,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -316,4 +319,18 @@ pub fn percent_encode(s: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_cause_is_logged_with_its_chain_each_part_once() {
+        let e = DbError::Batch(Arc::new(DbError::Connect("connection refused".into())));
+        assert_eq!(chain(&e), "the batch was not stored: cannot connect to the database: connection refused");
+        assert!(matches!(ErrorKind::from(e), ErrorKind::Unavailable(_)));
+        assert!(matches!(ErrorKind::from(DbError::Corrupt("x".into())), ErrorKind::Internal(_)));
+    }
 }

@@ -95,39 +95,27 @@ impl AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Scopes first, so that a request is matched by its prefix instead of being tried against
     // every pattern (matching a pattern with a parameter is the costly part of routing).
-    cfg.service(
-        web::scope("/api/v1")
-            .route("/consultations", web::get().to(api::list))
-            .route("/openapi.json", web::get().to(api::openapi))
-            .service(
-                web::scope("/consultations/{slug}")
-                    .route("", web::get().to(api::detail))
-                    .route("/submissions", web::post().to(api::submit))
-                    .route("/results", web::get().to(api::results))
-                    .default_service(web::to(api::not_found)),
-            )
-            .default_service(web::to(api::not_found)),
-    )
-    .service(
-        web::scope("/c/{slug}")
-            .route("", web::get().to(public::consultation))
-            .route("/submit", web::get().to(form::show))
-            .route("/submit", web::post().to(form::post))
-            .route("/receipt/{receipt}", web::get().to(public::receipt))
-            .route("/results", web::get().to(results::page))
-            .route("/results.csv", web::get().to(results::csv))
-            .route("/results.json", web::get().to(results::json))
-            .route("/results.xlsx", web::get().to(results::xlsx)),
-    )
-    .configure(staff::routes)
-    .route("/", web::get().to(public::home))
-    .route("/static/pubcom.css", web::get().to(public::stylesheet))
-    .route("/healthz", web::route().method(actix_web::http::Method::GET).to(ops::healthz))
-    .route("/healthz", web::head().to(ops::healthz))
-    .route("/readyz", web::get().to(ops::readyz))
-    .route("/readyz", web::head().to(ops::readyz))
-    .route("/metrics", web::get().to(ops::metrics))
-    .default_service(web::to(public::not_found));
+    cfg.configure(api::routes)
+        .service(
+            web::scope("/c/{slug}")
+                .route("", web::get().to(public::consultation))
+                .route("/submit", web::get().to(form::show))
+                .route("/submit", web::post().to(form::post))
+                .route("/receipt/{receipt}", web::get().to(public::receipt))
+                .route("/results", web::get().to(results::page))
+                .route("/results.csv", web::get().to(results::csv))
+                .route("/results.json", web::get().to(results::json))
+                .route("/results.xlsx", web::get().to(results::xlsx)),
+        )
+        .configure(staff::routes)
+        .route("/", web::get().to(public::home))
+        .route("/static/pubcom.css", web::get().to(public::stylesheet))
+        .route("/healthz", web::route().method(actix_web::http::Method::GET).to(ops::healthz))
+        .route("/healthz", web::head().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/readyz", web::head().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+        .default_service(web::to(public::not_found));
 }
 
 /// `?lang=` first, then the `lang` cookie, then the browser's preference, then Japanese.

@@ -137,10 +137,11 @@ async fn a_row_the_database_refuses_fails_alone(backend: Backend) {
     wait_queued(&app, 3).await;
     app.writer.resume();
     let (s1, b1) = before.await.unwrap();
-    let (s2, _) = bad.await.unwrap();
+    let (s2, b2) = bad.await.unwrap();
     let (s3, b3) = after.await.unwrap();
     assert_eq!((s1, s3), (201, 201), "the others in the batch are stored");
-    assert_ne!(s2, 201, "the refused one gets no receipt");
+    // A refused row is not an outage: no receipt, and no "try again shortly" either.
+    assert_eq!((s2, b2["error"].as_str()), (500, Some("internal")), "the refused one gets no receipt");
     assert_ne!(b1["receipt_number"], b3["receipt_number"]);
     assert_eq!(app.count("submissions").await, 2);
     assert_eq!(app.count("opinions").await, 2, "nothing of the refused one is half-written");

@@ -138,7 +138,7 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(found.contains(&format!("#{}", ids[0])) && !found.contains(&format!("#{}<", ids[2])), "監査頻度");
+    assert!(found.contains(&format!(">#{}<", ids[0])) && !found.contains(&format!(">#{}<", ids[2])), "監査頻度");
     let found = analyst.get("/staff/c/ismap-2020/opinions?q=audit+interval&lang=en").await.text().await.unwrap();
     assert!(
         found.contains(&format!(">#{}<", ids[1]))
@@ -151,7 +151,10 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(filtered.contains("(3)"), "three on-time opinions on the management standards");
+    assert!(
+        filtered.contains("<span class=\"count\">(3)</span>"),
+        "three on-time opinions on the management standards"
+    );
 
     // Bulk: tag and assign the three management-standards opinions.
     let csrf = analyst.csrf().await;
@@ -167,7 +170,10 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
     ];
     assert_eq!(analyst.post("/staff/c/ismap-2020/opinions/bulk", &bulk).await.status(), 303);
     let tagged = analyst.get("/staff/c/ismap-2020/opinions?tag=audit+interval").await.text().await.unwrap();
-    assert!(tagged.contains("(3)"));
+    assert!(tagged.contains("<span class=\"count\">(3)</span>"));
+    for id in &ids[..3] {
+        assert!(tagged.contains(&format!(">#{id}<")), "opinion {id} is tagged");
+    }
 
     // Out of scope and abusive need a reason.
     assert_eq!(
@@ -492,11 +498,12 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
     let mut routes: Vec<(String, String)> =
         pubcom::web::api::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
     routes.sort();
+    // `ROUTES` is the table the router itself is built from.
     assert_eq!(documented, routes, "the document and the routes must match");
-    // Each listed route exists on the server (a 404 here would be the router's, with a body).
+    // Each route answers through its own handler.
     for (method, path) in pubcom::web::api::ROUTES {
         let url = format!("{}{}", app.url, path.replace("{slug}", "ismap-2020"));
-        let response = match method {
+        let response = match *method {
             "get" => app.client.get(&url).send().await.unwrap(),
             _ => app
                 .client
@@ -508,7 +515,10 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
         };
         let status = response.status().as_u16();
         if path.ends_with("/results") {
-            assert_eq!(status, 404, "not published yet");
+            assert_eq!(status, 404);
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"], "not_found");
+            assert!(body["message"].as_str().unwrap().contains("not been published"), "the results handler said so");
         } else {
             assert!(status == 200 || status == 201, "{method} {path}: {status}");
         }

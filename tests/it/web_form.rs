@@ -128,11 +128,15 @@ async fn the_honeypot_refuses_robots_without_storing(backend: Backend) {
 async fn add_another_opinion_without_javascript(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = open_form(&app, "en").await;
-    let mut f = fields(&token, "add", "first");
-    f[3] = ("opinion_count", "2");
-    let html = app.post_form(FORM, &f).await.text().await.unwrap();
+    // Two blocks on the page; "add" gives a third and keeps what both hold.
+    let response = app.post_form(FORM, &fields(&token, "add", "first")).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
     assert!(html.contains("id=\"opinion-2-body\""), "a third block is added");
+    assert!(!html.contains("id=\"opinion-3-body\""), "only one block is added");
     assert!(html.contains(">first</textarea>"));
+    assert!(html.contains(">Second opinion on the audit guidelines</textarea>"));
+    assert_eq!(app.count("submissions").await, 0, "adding a block sends nothing");
 }
 
 async fn switching_language_keeps_what_was_typed(backend: Backend) {
