@@ -213,6 +213,7 @@ fn account_error(e: pubcom::app::OpError<pubcom::app::accounts::AccountRefusal>,
         OpError::Refused(AccountRefusal::Username) => {
             "user name: use 2 to 64 lower-case letters, digits, '.', '_' or '-'".into()
         }
+        OpError::Refused(AccountRefusal::DisplayName) => "display name: use 1 to 100 characters".into(),
         OpError::Refused(AccountRefusal::Password(p)) => format!("password: {}", p.message()),
         OpError::Refused(AccountRefusal::Taken(name)) => format!("user '{name}' already exists"),
         OpError::Refused(AccountRefusal::OwnAccount) => "an account cannot disable or demote itself".into(),

@@ -5,7 +5,7 @@ use super::{OpError, OpResult};
 use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::staff::{self as staff_db, StaffUser};
 use crate::db::Db;
-use crate::domain::staff::{check_new_password, valid_username, PasswordProblem, Role};
+use crate::domain::staff::{check_new_password, AccountNames, NameProblem, PasswordProblem, Role};
 use crate::password;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -14,6 +14,8 @@ use serde_json::json;
 pub enum AccountRefusal {
     /// 2 to 64 lower-case letters, digits, '.', '_' or '-'.
     Username,
+    /// 1 to 100 characters.
+    DisplayName,
     Password(PasswordProblem),
     Taken(String),
     /// Administrators cannot disable or demote themselves by accident.
@@ -36,13 +38,15 @@ pub fn add(
     password: &str,
     now: DateTime<Utc>,
 ) -> OpResult<StaffUser, AccountRefusal> {
-    let username = username.trim().to_lowercase();
-    if !valid_username(&username) {
-        return Err(OpError::Refused(AccountRefusal::Username));
-    }
+    let AccountNames { username, display_name: display } =
+        AccountNames::parse(username, display_name).map_err(|p| {
+            OpError::Refused(match p {
+                NameProblem::Username => AccountRefusal::Username,
+                NameProblem::DisplayName => AccountRefusal::DisplayName,
+            })
+        })?;
     check_new_password(password, &username).map_err(|p| OpError::Refused(AccountRefusal::Password(p)))?;
     let hash = password::hash(password).map_err(|e| OpError::Db(crate::db::DbError::Corrupt(e)))?;
-    let display = display_name.map(str::trim).filter(|d| !d.is_empty()).unwrap_or(&username).to_string();
     db.audited_blocking(actor, now, |c| {
         let user = staff_db::create(c, &username, &display, role, &hash, now)?;
         let entry = Entry::new(Action::UserCreate, Object::StaffUser(username.clone()))

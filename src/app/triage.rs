@@ -5,7 +5,9 @@ use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::consultations::StoredConsultation;
 use crate::db::triage::{self as tdb, OpinionDetail, OpinionFilter};
 use crate::db::{responses, staff, Db, DbConnection, DbError};
-use crate::domain::triage::{decide_state, normalize_tag, StateChange, StateRefusal, StateRequest, Target};
+use crate::domain::triage::{
+    decide_state, normalize_note, normalize_tag, StateChange, StateRefusal, StateRequest, Target,
+};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::sync::Arc;
@@ -38,7 +40,8 @@ pub enum ChangeRefusal {
     State(StateRefusal),
     UnknownAssignee,
     UnfitTag,
-    EmptyNote,
+    /// Empty, or over 10,000 characters.
+    UnfitNote,
     UnknownDraft,
     /// The response item does not exist in this consultation.
     UnknownItem,
@@ -100,12 +103,11 @@ fn apply_one(
             tdb::remove_tag(c, id, &tag)?;
             Action::OpinionUntag
         }
-        OpinionChange::Note(body) => {
-            let body = body.trim();
-            if body.is_empty() {
-                return Ok(Err(ChangeRefusal::EmptyNote));
-            }
-            tdb::add_note(c, id, by, body, now)?;
+        OpinionChange::Note(raw) => {
+            let Some(body) = normalize_note(&raw) else {
+                return Ok(Err(ChangeRefusal::UnfitNote));
+            };
+            tdb::add_note(c, id, by, &body, now)?;
             Action::OpinionNote
         }
         OpinionChange::Move(code) => {

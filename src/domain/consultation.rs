@@ -1,5 +1,6 @@
 //! A consultation as the body defines it, parsed from its TOML file into checked types.
 use super::locale::{Locale, Localized};
+use super::text::{is_web_url, looks_like_email};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -234,6 +235,15 @@ impl TryFrom<ConsultationFile> for Consultation {
             if draft.title.is_empty() {
                 return Err(format!("drafts '{}': title is empty", draft.code));
             }
+            if let Some(url) = draft.url.as_deref().filter(|u| !u.is_empty() && !is_web_url(u)) {
+                return Err(format!("drafts '{}': url '{url}' is not an http(s) address", draft.code));
+            }
+        }
+        if let Some(url) = file.contact.web_form_url.as_deref().filter(|u| !u.is_empty() && !is_web_url(u)) {
+            return Err(format!("contact.web_form_url '{url}' is not an http(s) address"));
+        }
+        if let Some(email) = file.contact.email.as_deref().filter(|e| !e.is_empty() && !looks_like_email(e)) {
+            return Err(format!("contact.email '{email}' is not an email address"));
         }
         let drafts: Vec<Draft> = file
             .drafts
@@ -343,5 +353,18 @@ title = { en = "Draft B" }
     fn refuses_duplicate_draft_codes() {
         let text = MINIMAL.replace("code = \"b\"", "code = \"a\"");
         assert!(parse(&text).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn links_and_addresses_for_the_public_are_checked() {
+        let text = MINIMAL.replace("code = \"b\"", "code = \"b\"\nurl = \"javascript:alert(1)\"");
+        assert!(parse(&text).unwrap_err().contains("url"));
+        let text = format!("{MINIMAL}\n[contact]\nweb_form_url = \"www.example.go.jp/form\"\n");
+        assert!(parse(&text).unwrap_err().contains("web_form_url"));
+        let text = format!("{MINIMAL}\n[contact]\nemail = \"opinions at example.go.jp\"\n");
+        assert!(parse(&text).unwrap_err().contains("contact.email"));
+        let ok =
+            format!("{MINIMAL}\n[contact]\nweb_form_url = \"https://www.soumu.go.jp/common/english_opinions.html\"\n");
+        assert!(parse(&ok).is_ok());
     }
 }

@@ -1,16 +1,26 @@
 //! Response items (意見の概要と考え方): the body's answer to a group of opinions, written in
 //! Markdown per language, and the rules for approving one.
 use std::str::FromStr;
+use validator::Validate;
+
+/// Longest text of one field of an item, in characters.
+pub const MAX_ITEM_FIELD_CHARS: u64 = 20_000;
 
 /// What staff write for one item.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Validate)]
 pub struct ItemText {
+    #[validate(length(max = "MAX_ITEM_FIELD_CHARS"))]
     pub summary_ja: String,
+    #[validate(length(max = "MAX_ITEM_FIELD_CHARS"))]
     pub summary_en: String,
+    #[validate(length(max = "MAX_ITEM_FIELD_CHARS"))]
     pub view_ja: String,
+    #[validate(length(max = "MAX_ITEM_FIELD_CHARS"))]
     pub view_en: String,
     pub changed: bool,
+    #[validate(length(max = "MAX_ITEM_FIELD_CHARS"))]
     pub change_ja: String,
+    #[validate(length(max = "MAX_ITEM_FIELD_CHARS"))]
     pub change_en: String,
 }
 
@@ -20,6 +30,8 @@ pub enum TextProblem {
     NoSummary,
     /// Neither language has the body's view.
     NoView,
+    /// A field is longer than `MAX_ITEM_FIELD_CHARS`.
+    TooLong,
 }
 
 impl ItemText {
@@ -40,7 +52,9 @@ impl ItemText {
 
     /// An item needs at least a summary and a view, in some language, to be saved.
     pub fn check(&self) -> Result<(), TextProblem> {
-        if self.summary_ja.is_empty() && self.summary_en.is_empty() {
+        if self.validate().is_err() {
+            Err(TextProblem::TooLong)
+        } else if self.summary_ja.is_empty() && self.summary_en.is_empty() {
             Err(TextProblem::NoSummary)
         } else if self.view_ja.is_empty() && self.view_en.is_empty() {
             Err(TextProblem::NoView)
@@ -106,6 +120,8 @@ mod tests {
         assert_eq!(text("", "考え方").check(), Err(TextProblem::NoSummary));
         assert_eq!(text("Summary", "").check(), Err(TextProblem::NoView));
         assert_eq!(text("Summary", "考え方").check(), Ok(()));
+        let long = ItemText { view_en: "x".repeat(20_001), ..text("Summary", "考え方") };
+        assert_eq!(long.check(), Err(TextProblem::TooLong));
         let tidy = ItemText { summary_ja: "  a\r\nb ".into(), ..Default::default() }.tidy();
         assert_eq!(tidy.summary_ja, "a\nb");
     }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
+use validator::{Validate, ValidationError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -157,9 +158,41 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), Password
     Ok(())
 }
 
-pub fn valid_username(username: &str) -> bool {
-    (2..=64).contains(&username.len())
-        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+/// The names of a staff account, as an administrator (or the command line) gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Validate)]
+pub struct AccountNames {
+    #[validate(length(min = 2, max = 64), custom(function = "plain_username"))]
+    pub username: String,
+    #[validate(length(min = 1, max = 100))]
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameProblem {
+    Username,
+    DisplayName,
+}
+
+fn plain_username(username: &str) -> Result<(), ValidationError> {
+    if username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("plain_username"))
+    }
+}
+
+impl AccountNames {
+    /// Lower-cases the user name; an empty display name becomes the user name.
+    pub fn parse(username: &str, display_name: Option<&str>) -> Result<Self, NameProblem> {
+        let username = username.trim().to_lowercase();
+        let display_name = display_name.map(str::trim).filter(|d| !d.is_empty()).unwrap_or(&username).to_string();
+        let names = AccountNames { username, display_name };
+        match names.validate() {
+            Ok(()) => Ok(names),
+            Err(errors) if errors.field_errors().contains_key("username") => Err(NameProblem::Username),
+            Err(_) => Err(NameProblem::DisplayName),
+        }
+    }
 }
 
 /// Session lifetime: ended by inactivity or by age, whichever comes first.
@@ -253,9 +286,13 @@ mod tests {
     }
 
     #[test]
-    fn usernames_are_plain() {
-        assert!(valid_username("k.sato"));
-        assert!(!valid_username("K Sato"));
-        assert!(!valid_username("x"));
+    fn account_names_are_plain_and_bounded() {
+        let names = AccountNames::parse(" K.Sato ", None).unwrap();
+        assert_eq!((names.username.as_str(), names.display_name.as_str()), ("k.sato", "k.sato"));
+        assert_eq!(AccountNames::parse("k sato", None), Err(NameProblem::Username));
+        assert_eq!(AccountNames::parse("x", None), Err(NameProblem::Username));
+        assert_eq!(AccountNames::parse(&"a".repeat(65), None), Err(NameProblem::Username));
+        assert_eq!(AccountNames::parse("k.sato", Some(&"佐".repeat(101))), Err(NameProblem::DisplayName));
+        assert_eq!(AccountNames::parse("k.sato", Some("佐藤 健")).unwrap().display_name, "佐藤 健");
     }
 }

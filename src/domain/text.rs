@@ -1,5 +1,6 @@
 //! Text as people typed it: NFC-normalized, line endings unified, control characters refused.
 use unicode_normalization::UnicodeNormalization;
+use validator::{ValidateEmail, ValidateUrl};
 
 /// Normalizes to NFC and turns CR LF / CR into LF (browsers send CR LF from a textarea).
 pub fn normalize(raw: &str) -> String {
@@ -23,27 +24,16 @@ pub fn char_count(text: &str) -> usize {
     text.chars().count()
 }
 
-/// A deliberately plain syntax check: one '@', a local part, and a dotted domain without
-/// spaces. Delivery is the real test; this catches typing mistakes.
+/// The HTML5 syntax check (validator's), plus a dotted domain: an address people type for a
+/// receipt is never on a bare host name. Delivery is the real test; this catches typing
+/// mistakes.
 pub fn looks_like_email(text: &str) -> bool {
-    let Some((local, domain)) = text.rsplit_once('@') else {
-        return false;
-    };
-    let ok_chars = |s: &str| {
-        s.chars().all(|c| {
-            !c.is_whitespace()
-                && !c.is_control()
-                && !matches!(c, '<' | '>' | '"' | ',' | ';' | '@' | '(' | ')' | '[' | ']' | '\\')
-        })
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && ok_chars(local)
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && ok_chars(domain)
+    text.validate_email() && text.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.'))
+}
+
+/// An absolute http(s) URL, for links the public follows (draft texts, contact forms).
+pub fn is_web_url(text: &str) -> bool {
+    text.validate_url() && (text.starts_with("https://") || text.starts_with("http://"))
 }
 
 #[cfg(test)]
@@ -75,5 +65,14 @@ mod tests {
         assert!(!looks_like_email("a@localhost"));
         assert!(!looks_like_email("a b@example.com"));
         assert!(!looks_like_email("a@example.com\nBcc: x@evil.test"));
+        assert!(!looks_like_email("taro@example..jp"));
+    }
+
+    #[test]
+    fn links_for_the_public_are_absolute_web_urls() {
+        assert!(is_web_url("https://www.soumu.go.jp/common/english_opinions.html"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("/relative/path"));
+        assert!(!is_web_url("ftp://example.com/x"));
     }
 }

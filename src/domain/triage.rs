@@ -1,6 +1,7 @@
 //! Triage of opinions and the coverage rule publication depends on: every opinion that is
 //! considered ends up either answered by an approved response item or set aside with a reason.
 use std::str::FromStr;
+use validator::Validate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TriageState {
@@ -162,10 +163,30 @@ pub fn coverage_gaps(opinions: &[Coverage]) -> Vec<Gap> {
         .collect()
 }
 
+/// A free tag: runs of spaces made one, 1 to 50 characters, no control characters.
+#[derive(Validate)]
+struct Tag {
+    #[validate(length(min = 1, max = 50))]
+    text: String,
+}
+
+/// A note analysts keep on an opinion: up to 10,000 characters.
+#[derive(Validate)]
+struct Note {
+    #[validate(length(min = 1, max = 10_000))]
+    text: String,
+}
+
 /// Free tags as analysts type them: trimmed, inner spaces kept, at most 50 characters.
 pub fn normalize_tag(raw: &str) -> Option<String> {
-    let tag: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!tag.is_empty() && tag.chars().count() <= 50 && !tag.chars().any(char::is_control)).then_some(tag)
+    let tag = Tag { text: raw.split_whitespace().collect::<Vec<_>>().join(" ") };
+    (tag.validate().is_ok() && !tag.text.chars().any(char::is_control)).then_some(tag.text)
+}
+
+/// A note as it is kept: trimmed, 1 to 10,000 characters.
+pub fn normalize_note(raw: &str) -> Option<String> {
+    let note = Note { text: raw.trim().replace("\r\n", "\n") };
+    note.validate().is_ok().then_some(note.text)
 }
 
 #[cfg(test)]
@@ -258,5 +279,14 @@ mod tests {
         assert_eq!(normalize_tag("  cloud   audit "), Some("cloud audit".into()));
         assert_eq!(normalize_tag("   "), None);
         assert_eq!(normalize_tag(&"x".repeat(51)), None);
+        assert_eq!(normalize_tag(&"監".repeat(50)), Some("監".repeat(50)), "counted in characters");
+    }
+
+    #[test]
+    fn notes_are_trimmed_and_bounded() {
+        assert_eq!(normalize_note("  read it \r\nagain "), Some("read it \nagain".into()));
+        assert_eq!(normalize_note("   "), None);
+        assert!(normalize_note(&"x".repeat(10_000)).is_some());
+        assert_eq!(normalize_note(&"x".repeat(10_001)), None);
     }
 }

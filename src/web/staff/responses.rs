@@ -84,6 +84,7 @@ fn text_problem(locale: Locale, problem: TextProblem) -> String {
         .t(match problem {
             TextProblem::NoSummary => "summary_ja_label",
             TextProblem::NoView => "view_ja_label",
+            TextProblem::TooLong => "item_text_too_long",
         })
         .into()
 }

@@ -93,6 +93,7 @@ fn refusal_message(locale: Locale, refusal: AccountRefusal) -> (StatusCode, Stri
     let t = Tr::new(locale);
     match refusal {
         AccountRefusal::Username => (StatusCode::UNPROCESSABLE_ENTITY, t.t("username_rule").into()),
+        AccountRefusal::DisplayName => (StatusCode::UNPROCESSABLE_ENTITY, t.t("display_name_rule").into()),
         AccountRefusal::Password(p) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             t.t(match p {

@@ -121,7 +121,7 @@ fn refusal_label(refusal: ChangeRefusal) -> &'static str {
         ChangeRefusal::State(StateRefusal::NeedsReason) => "reason_for_state",
         ChangeRefusal::UnknownAssignee => "assignee_label",
         ChangeRefusal::UnfitTag => "tag_label",
-        ChangeRefusal::EmptyNote => "add_note",
+        ChangeRefusal::UnfitNote => "add_note",
         ChangeRefusal::UnknownDraft => "move_draft",
         ChangeRefusal::UnknownItem => "response_item_label",
     }
