@@ -13,6 +13,7 @@ use crate::domain::{FieldError, FieldPath, Problem, SubmissionInput};
 use crate::files::{AttachmentStore, StoredFile};
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::convert::Infallible;
 use std::sync::Arc;
 
 fn staff_id(actor: &Actor) -> Result<i64, DbError> {
@@ -185,7 +186,12 @@ pub async fn accept_late(
 }
 
 /// The submitter's contact details; every look is audited.
-pub async fn reveal_contact(db: &Db, actor: Actor, receipt: String, now: DateTime<Utc>) -> OpResult<Contact, ()> {
+pub async fn reveal_contact(
+    db: &Db,
+    actor: Actor,
+    receipt: String,
+    now: DateTime<Utc>,
+) -> OpResult<Contact, Infallible> {
     db.audited(actor, now, move |c| {
         let Some(m) = meta_of(c, &receipt)? else {
             return Ok((Err(OpError::NotFound), vec![]));
@@ -203,7 +209,7 @@ pub async fn download(
     actor: Actor,
     id: i64,
     now: DateTime<Utc>,
-) -> OpResult<(Attachment, Vec<u8>), ()> {
+) -> OpResult<(Attachment, Vec<u8>), Infallible> {
     let attachment = db.run(move |c| tdb::attachment(c, id)).await?.ok_or(OpError::NotFound)?;
     let bytes = files
         .read(&attachment.stored_name)

@@ -323,24 +323,9 @@ impl SubmissionInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::consultation::ConsultationFile;
 
-    fn consultation(extra_rules: &str) -> Consultation {
-        let text = format!(
-            r#"
-slug = "demo"
-time_zone = "Asia/Tokyo"
-opens_at = "2020-03-27T15:00:00+09:00"
-closes_at = "2020-04-27T00:00:00+09:00"
-title = {{ en = "Demo" }}
-[rules]
-{extra_rules}
-[[drafts]]
-code = "basic-rules"
-title = {{ en = "Basic rules" }}
-"#
-        );
-        Consultation::try_from(ConsultationFile::from_toml(&text).unwrap()).unwrap()
+    fn consultation(rules: &str) -> Consultation {
+        crate::domain::fixtures::ismap(rules)
     }
 
     fn opinion(draft: &str, body: &str) -> OpinionInput {

@@ -259,23 +259,10 @@ impl TranscriptionInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::consultation::ConsultationFile;
     use crate::domain::submission::OpinionInput;
 
     fn seed() -> Consultation {
-        let text = r#"
-slug = "ismap"
-time_zone = "Asia/Tokyo"
-opens_at = "2020-03-27T15:00:00+09:00"
-closes_at = "2020-04-27T00:00:00+09:00"
-postal_arrival_deadline = "2020-04-26"
-title = { en = "ISMAP" }
-rules = { required = ["name", "email"] }
-[[drafts]]
-code = "basic-rules"
-title = { en = "Basic rules" }
-"#;
-        Consultation::try_from(ConsultationFile::from_toml(text).unwrap()).unwrap()
+        crate::domain::fixtures::ismap(r#"required = ["name", "email"]"#)
     }
 
     fn input(channel: &str, date: &str, time: &str) -> TranscriptionInput {

@@ -82,22 +82,10 @@ impl Consultation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::consultation::ConsultationFile;
     use chrono::{Duration, TimeZone};
 
     fn seed() -> Consultation {
-        let file = ConsultationFile::from_toml(
-            r#"
-slug = "ismap"
-time_zone = "Asia/Tokyo"
-opens_at = "2020-03-27T15:00:00+09:00"
-closes_at = "2020-04-27T00:00:00+09:00"
-postal_arrival_deadline = "2020-04-26"
-title = { en = "ISMAP" }
-"#,
-        )
-        .unwrap();
-        Consultation::try_from(file).unwrap()
+        crate::domain::fixtures::ismap("")
     }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {

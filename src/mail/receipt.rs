@@ -14,26 +14,26 @@ pub struct OpinionView {
     pub reason: String,
 }
 
-#[derive(Template)]
-#[template(path = "email/receipt.txt")]
-struct ReceiptText<'a> {
+/// What both parts of the receipt email say.
+struct Receipt<'a> {
     t: Tr,
     title: &'a str,
     receipt_number: &'a str,
     received_at: String,
-    receipt_url: &'a str,
-    opinions: &'a [OpinionView],
+    receipt_url: String,
+    opinions: Vec<OpinionView>,
+}
+
+#[derive(Template)]
+#[template(path = "email/receipt.txt")]
+struct ReceiptText<'a> {
+    r: &'a Receipt<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "email/receipt.html")]
 struct ReceiptHtml<'a> {
-    t: Tr,
-    title: &'a str,
-    receipt_number: &'a str,
-    received_at: String,
-    receipt_url: &'a str,
-    opinions: &'a [OpinionView],
+    r: &'a Receipt<'a>,
 }
 
 pub fn opinion_views(consultation: &Consultation, submission: &StoredSubmission, locale: Locale) -> Vec<OpinionView> {
@@ -81,31 +81,23 @@ impl ReceiptEmail<'_> {
     pub fn build(&self) -> Result<Message, String> {
         let locale = self.submission.locale;
         let t = Tr::new(locale);
-        let title = self.consultation.title.get(locale);
         let receipt_number = self.submission.receipt_number.as_str();
-        let received_at = i18n::datetime(locale, self.submission.received_at, self.consultation.time_zone);
-        let receipt_url = format!(
-            "{}/c/{}/receipt/{}?lang={}",
-            self.public_base_url.trim_end_matches('/'),
-            self.consultation.slug,
-            receipt_number,
-            locale
-        );
-        let opinions = opinion_views(self.consultation, self.submission, locale);
-        let text = ReceiptText {
+        let r = Receipt {
             t,
-            title,
+            title: self.consultation.title.get(locale),
             receipt_number,
-            received_at: received_at.clone(),
-            receipt_url: &receipt_url,
-            opinions: &opinions,
-        }
-        .render()
-        .map_err(|e| e.to_string())?;
-        let html =
-            ReceiptHtml { t, title, receipt_number, received_at, receipt_url: &receipt_url, opinions: &opinions }
-                .render()
-                .map_err(|e| e.to_string())?;
+            received_at: i18n::datetime(locale, self.submission.received_at, self.consultation.time_zone),
+            receipt_url: format!(
+                "{}/c/{}/receipt/{}?lang={}",
+                self.public_base_url.trim_end_matches('/'),
+                self.consultation.slug,
+                receipt_number,
+                locale
+            ),
+            opinions: opinion_views(self.consultation, self.submission, locale),
+        };
+        let text = ReceiptText { r: &r }.render().map_err(|e| e.to_string())?;
+        let html = ReceiptHtml { r: &r }.render().map_err(|e| e.to_string())?;
         // The address was checked when it was submitted; lettre checks it again here, and its
         // header encoding keeps user text out of the header structure.
         let to: Mailbox = self.to.parse().map_err(|e| format!("recipient address refused: {e}"))?;

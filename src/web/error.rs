@@ -2,6 +2,7 @@
 //! never shown, HTML requests get a page and API requests the documented JSON body.
 use super::page::{render, PageContext};
 use crate::app::intake::Refusal;
+use crate::app::OpError;
 use crate::db::DbError;
 use crate::domain::{FieldError, Locale, WindowRefusal};
 use crate::i18n::{self, Tr};
@@ -147,6 +148,23 @@ impl<T, E: Into<ErrorKind>> OrNotFound<T> for Result<Option<T>, E> {
     }
     fn found_api(self) -> Result<T, AppError> {
         self.api()?.ok_or(AppError::json(ErrorKind::NotFound))
+    }
+}
+
+/// An operation's outcome for a page: `Ok(Ok(value))`, or `Ok(Err(refusal))` for the page to
+/// show what a rule refused; a missing row becomes the 404 page and a storage failure its own.
+pub trait OrRefused<T, R> {
+    fn refused_page(self, locale: Locale) -> Result<Result<T, R>, AppError>;
+}
+
+impl<T, R> OrRefused<T, R> for Result<T, OpError<R>> {
+    fn refused_page(self, locale: Locale) -> Result<Result<T, R>, AppError> {
+        match self {
+            Ok(value) => Ok(Ok(value)),
+            Err(OpError::Refused(refusal)) => Ok(Err(refusal)),
+            Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
+            Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
+        }
     }
 }
 

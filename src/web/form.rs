@@ -20,45 +20,19 @@ use std::collections::HashMap;
 
 pub const HONEYPOT: &str = "contact_website";
 
-/// What the person typed, as typed.
-#[derive(Debug, Clone, Default)]
-pub struct FormValues {
-    pub name: String,
-    pub organization: String,
-    pub email: String,
-    pub postal_address: String,
-    pub phone: String,
-    pub publish_organization: bool,
-    pub opinions: Vec<OpinionInput>,
-}
-
-impl FormValues {
-    fn from_pairs(pairs: &HashMap<String, String>, max_blocks: usize) -> Self {
-        let get = |k: &str| pairs.get(k).cloned().unwrap_or_default();
-        let count = get("opinion_count").parse::<usize>().unwrap_or(1).clamp(1, max_blocks);
-        let opinions = OpinionInput::from_fields(count, |k| pairs.get(k).map(String::as_str));
-        Self {
-            name: get("name"),
-            organization: get("organization"),
-            email: get("email"),
-            postal_address: get("postal_address"),
-            phone: get("phone"),
-            publish_organization: pairs.get("publish_organization").is_some_and(|v| v == "yes"),
-            opinions,
-        }
-    }
-
-    fn input(&self, locale: Locale) -> SubmissionInput {
-        SubmissionInput {
-            name: self.name.clone(),
-            organization: self.organization.clone(),
-            email: self.email.clone(),
-            postal_address: self.postal_address.clone(),
-            phone: self.phone.clone(),
-            publish_organization: self.publish_organization,
-            locale,
-            opinions: self.opinions.clone(),
-        }
+/// What the person typed, as typed, in the language the form is shown in.
+fn typed(pairs: &HashMap<String, String>, max_blocks: usize, locale: Locale) -> SubmissionInput {
+    let get = |k: &str| pairs.get(k).cloned().unwrap_or_default();
+    let count = get("opinion_count").parse::<usize>().unwrap_or(1).clamp(1, max_blocks);
+    SubmissionInput {
+        name: get("name"),
+        organization: get("organization"),
+        email: get("email"),
+        postal_address: get("postal_address"),
+        phone: get("phone"),
+        publish_organization: pairs.get("publish_organization").is_some_and(|v| v == "yes"),
+        locale,
+        opinions: OpinionInput::from_fields(count, |k| pairs.get(k).map(String::as_str)),
     }
 }
 
@@ -126,7 +100,7 @@ struct FormPage {
     notice: String,
     open: bool,
     token: String,
-    v: FormValues,
+    v: SubmissionInput,
     blocks: Vec<OpinionBlock>,
     drafts: Vec<DraftItem>,
     errors: Vec<ErrorLink>,
@@ -144,7 +118,7 @@ struct ConfirmPage {
     page: PageContext,
     s: Summary,
     token: String,
-    v: FormValues,
+    v: SubmissionInput,
     blocks: Vec<OpinionBlock>,
 }
 
@@ -158,7 +132,7 @@ struct RefusedPage {
     blocks: Vec<OpinionBlock>,
 }
 
-fn blocks(c: &StoredConsultation, v: &FormValues, errors: &[FieldError], locale: Locale) -> Vec<OpinionBlock> {
+fn blocks(c: &StoredConsultation, v: &SubmissionInput, errors: &[FieldError], locale: Locale) -> Vec<OpinionBlock> {
     let message = |path: FieldPath| errors.iter().find(|e| e.field == path).map(|e| i18n::field_message(locale, e));
     let t = Tr::new(locale);
     v.opinions
@@ -192,7 +166,7 @@ struct FormRequest<'a> {
 }
 
 impl FormRequest<'_> {
-    fn form_page(&self, v: FormValues, errors: Vec<FieldError>, notice: String) -> Result<String, AppError> {
+    fn form_page(&self, v: SubmissionInput, errors: Vec<FieldError>, notice: String) -> Result<String, AppError> {
         let c = &self.stored.consultation;
         let locale = self.locale;
         let now = self.state.clock.now();
@@ -272,7 +246,7 @@ impl FormRequest<'_> {
         render(&page).page(locale)
     }
 
-    fn refused_page(&self, v: FormValues, message: String) -> Result<String, AppError> {
+    fn refused_page(&self, v: SubmissionInput, message: String) -> Result<String, AppError> {
         let c = &self.stored.consultation;
         let s = summary(c, self.locale, self.state.clock.now());
         let window = format!("{} — {}", s.opens, s.deadline);
@@ -300,7 +274,7 @@ pub async fn show(
     let stored = state.consultation_page(&slug, locale).await?;
     let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
     let form = FormRequest { state: &state, stored: &stored, locale, token };
-    let v = FormValues { opinions: vec![OpinionInput::default()], ..Default::default() };
+    let v = SubmissionInput { opinions: vec![OpinionInput::default()], locale, ..Default::default() };
     let notice = window_notice(&stored, locale, state.clock.now());
     let mut response = html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
     if let Some(cookie) = new_cookie {
@@ -321,7 +295,7 @@ fn window_notice(stored: &StoredConsultation, locale: Locale, now: chrono::DateT
 
 impl FormRequest<'_> {
     /// The page for a refusal of the intake pipeline, always with the person's text.
-    fn refusal_page(&self, v: FormValues, refusal: Refusal) -> Result<HttpResponse, AppError> {
+    fn refusal_page(&self, v: SubmissionInput, refusal: Refusal) -> Result<HttpResponse, AppError> {
         let t = Tr::new(self.locale);
         let (status, message, retry_after) = match refusal {
             Refusal::Invalid(errors) => {
@@ -374,7 +348,7 @@ pub async fn post(
     let locale = switched.or_else(|| pairs.get("lang").and_then(|l| l.parse().ok())).unwrap_or(locale);
     let stored = state.consultation_page(&slug, locale).await?;
     let c = &stored.consultation;
-    let mut v = FormValues::from_pairs(&pairs, c.rules.max_opinions + 1);
+    let mut v = typed(&pairs, c.rules.max_opinions + 1, locale);
     let t = Tr::new(locale);
     let token = pairs.get("token").cloned().unwrap_or_default();
     let cookie = form_cookie_value(&req).unwrap_or_default();
@@ -411,7 +385,7 @@ pub async fn post(
             }
             Ok(html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?))
         }
-        "confirm" => match state.intake.check(&stored, v.input(locale), received_at) {
+        "confirm" => match state.intake.check(&stored, v.clone(), received_at) {
             Ok(_) => {
                 let page = ConfirmPage {
                     page: PageContext::new(locale, t.t("confirm_heading").into(), format!("/c/{}/submit", c.slug)),
@@ -427,7 +401,7 @@ pub async fn post(
         "send" => {
             let submission = PublicSubmission {
                 consultation: stored.clone(),
-                input: v.input(locale),
+                input: v.clone(),
                 channel: Channel::Web,
                 received_at,
                 client: req.peer_addr().map(|a| a.ip()),

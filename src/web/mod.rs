@@ -87,6 +87,22 @@ impl AppState {
         self.consultation_page(&slug, locale).await
     }
 
+    /// A stored row and the consultation it belongs to, or a 404 when either is missing.
+    pub async fn with_consultation<T, F>(
+        &self,
+        locale: Locale,
+        find: F,
+        consultation_of: fn(&T) -> i64,
+    ) -> Result<(T, Arc<StoredConsultation>), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConnection) -> Result<Option<T>, crate::db::DbError> + Send + 'static,
+    {
+        let row = self.db.run(find).await.found_page(locale)?;
+        let stored = self.consultation_by_id(consultation_of(&row), locale).await?;
+        Ok((row, stored))
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.settings.public_base_url.starts_with("https://")
     }

@@ -10,7 +10,7 @@ use crate::domain::staff::Permission;
 use crate::domain::Locale;
 use crate::i18n::{triage_state_label, Tr};
 use crate::markdown::SanitizedHtml;
-use crate::web::error::{AppError, ErrorKind, OrNotFound, OrRespond};
+use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::view::{draft_choices, draft_label, excerpt, Choice};
 use crate::web::{request_locale, AppState};
@@ -18,7 +18,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 pub struct ItemRow {
     pub id: i64,
@@ -158,14 +157,13 @@ pub async fn create(
             Some(*stored.draft_ids.get(code).ok_or(AppError::html(locale, ErrorKind::BadRequest("draft".into())))?)
         }
     };
-    match ops::create(&state.db, staff.actor(), stored.id, draft_id, text_from(&f), state.clock.now()).await {
+    let created = ops::create(&state.db, staff.actor(), stored.id, draft_id, text_from(&f), state.clock.now()).await;
+    match created.refused_page(locale)? {
         Ok(id) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish()),
-        Err(OpError::Refused(problem)) => {
+        Err(problem) => {
             let message = text_problem(locale, problem);
             list_page(&req, &state, &staff, &stored, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
-        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
     }
 }
 
@@ -190,12 +188,6 @@ struct EditPage {
     message: String,
 }
 
-async fn load(state: &AppState, locale: Locale, id: i64) -> Result<(Item, Arc<StoredConsultation>), AppError> {
-    let item = state.db.run(move |c| responses::find(c, id)).await.found_page(locale)?;
-    let stored = state.consultation_by_id(item.consultation_id, locale).await?;
-    Ok((item, stored))
-}
-
 async fn edit_page(
     req: &HttpRequest,
     state: &AppState,
@@ -205,7 +197,8 @@ async fn edit_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
-    let (item, stored) = load(state, locale, id).await?;
+    let (item, stored) =
+        state.with_consultation(locale, move |c| responses::find(c, id), |i: &Item| i.consultation_id).await?;
     let mut filter = OpinionFilter::new(stored.id);
     filter.linked = Some(true);
     let rows = state.db.run(move |c| tdb::list(c, &filter, 100_000)).await.page(locale)?;
@@ -256,14 +249,12 @@ async fn answer<R>(
     refusal: impl FnOnce(R) -> (StatusCode, String),
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
-    match outcome {
+    match outcome.refused_page(locale)? {
         Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish()),
-        Err(OpError::Refused(r)) => {
+        Err(r) => {
             let (status, message) = refusal(r);
             edit_page(req, state, staff, id, message, status).await
         }
-        Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
-        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
     }
 }
 

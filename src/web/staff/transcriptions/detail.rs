@@ -2,12 +2,12 @@
 //! their earlier versions, the scans, and (on request, audited) the contact details.
 use super::queue::arrival;
 use super::{canonical, load, Loaded};
-use crate::app::{transcription, OpError};
+use crate::app::transcription;
 use crate::db::transcriptions::{self as tdb, Contact};
 use crate::domain::staff::Permission;
 use crate::domain::transcription::Verification;
 use crate::i18n::{self, channel_label, verification_label, Tr};
-use crate::web::error::{AppError, ErrorKind, OrRespond};
+use crate::web::error::{AppError, OrRefused, OrRespond};
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::staff::{checked_form, require, Staff, StaffNav};
 use crate::web::view::{draft_code, draft_items, draft_label, DraftItem};
@@ -198,12 +198,8 @@ pub async fn reveal_contact(
     let staff = require(&req, &state, Permission::RevealContact).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let receipt = canonical(locale, &receipt)?;
-    let contact =
-        match transcription::reveal_contact(&state.db, staff.actor(), receipt.clone(), state.clock.now()).await {
-            Ok(contact) => contact,
-            Err(OpError::Db(e)) => return Err(AppError::html(locale, e.into())),
-            Err(_) => return Err(AppError::html(locale, ErrorKind::NotFound)),
-        };
+    let revealed = transcription::reveal_contact(&state.db, staff.actor(), receipt.clone(), state.clock.now()).await;
+    let Ok(contact) = revealed.refused_page(locale)?;
     let loaded = load(&state, locale, &receipt).await?;
     detail_page(&req, &state, &staff, loaded, Some(contact), String::new(), StatusCode::OK).await
 }
@@ -217,11 +213,7 @@ pub async fn download(
     let staff = require(&req, &state, Permission::DownloadAttachments).await?;
     let downloaded =
         transcription::download(&state.db, &state.files, staff.actor(), id.into_inner(), state.clock.now()).await;
-    let (attachment, bytes) = match downloaded {
-        Ok(found) => found,
-        Err(OpError::Db(e)) => return Err(AppError::html(locale, e.into())),
-        Err(_) => return Err(AppError::html(locale, ErrorKind::NotFound)),
-    };
+    let Ok((attachment, bytes)) = downloaded.refused_page(locale)?;
     let ascii_name: String = attachment
         .original_name
         .chars()

@@ -9,7 +9,7 @@ use crate::db::consultations::StoredConsultation;
 use crate::db::transcriptions::{self as tdb, Meta};
 use crate::domain::{Channel, Locale, ReceiptNumber};
 use crate::i18n::channel_label;
-use crate::web::error::{AppError, ErrorKind, OrNotFound};
+use crate::web::error::{AppError, ErrorKind};
 use crate::web::AppState;
 use actix_web::HttpResponse;
 use std::sync::Arc;
@@ -35,12 +35,8 @@ struct Loaded {
 /// The transcription with this receipt number (online submissions are not transcriptions).
 async fn load(state: &AppState, locale: Locale, receipt: &str) -> Result<Loaded, AppError> {
     let receipt = canonical(locale, receipt)?;
-    let meta = state
-        .db
-        .run(move |c| Ok(tdb::meta(c, &receipt)?.filter(|m| m.verification.is_some())))
-        .await
-        .found_page(locale)?;
-    let stored = state.consultation_by_id(meta.consultation_id, locale).await?;
+    let find = move |c: &mut _| Ok(tdb::meta(c, &receipt)?.filter(|m| m.verification.is_some()));
+    let (meta, stored) = state.with_consultation(locale, find, |m: &Meta| m.consultation_id).await?;
     Ok(Loaded { meta, stored })
 }
 

@@ -7,7 +7,7 @@ use crate::domain::staff::Permission;
 use crate::domain::submission::OpinionInput;
 use crate::domain::transcription::{LateRefusal, ReviewRefusal};
 use crate::i18n::{self, Tr};
-use crate::web::error::{AppError, ErrorKind};
+use crate::web::error::{AppError, ErrorKind, OrRefused};
 use crate::web::staff::{checked_form, require, Staff};
 use crate::web::{request_locale, AppState};
 use actix_web::http::StatusCode;
@@ -23,15 +23,13 @@ async fn answer<R>(
     refusal: impl FnOnce(R) -> (StatusCode, String),
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
-    match outcome {
+    match outcome.refused_page(locale)? {
         Ok(()) => Ok(back_to(receipt)),
-        Err(OpError::Refused(r)) => {
+        Err(r) => {
             let (status, message) = refusal(r);
             let loaded = load(state, locale, receipt).await?;
             detail_page(req, state, staff, loaded, None, message, status).await
         }
-        Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
-        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
     }
 }
 

@@ -4,13 +4,12 @@ use super::super::{checked_pairs, require, StaffNav};
 use super::filter::FilterQuery;
 use super::staff_choices;
 use crate::app::triage::{self, BulkAction, ChangeRefusal};
-use crate::app::OpError;
 use crate::db::triage::OpinionFilter;
 use crate::domain::staff::Permission;
 use crate::domain::triage::StateRequest;
 use crate::domain::Locale;
 use crate::i18n::{triage_state_label, Tr};
-use crate::web::error::{AppError, ErrorKind, OrRespond};
+use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::view::Choice;
 use crate::web::{request_locale, AppState};
@@ -117,12 +116,8 @@ pub async fn bulk(
         };
         return Ok(html(StatusCode::OK, render(&page).page(locale)?));
     }
-    let changed = match triage::bulk(&state.db, stored.id, staff.actor(), ids, action, state.clock.now()).await {
-        Ok(changed) => changed,
-        Err(OpError::Refused(r)) => return Err(refused(locale, r)),
-        Err(OpError::NotFound) => return Err(AppError::html(locale, ErrorKind::NotFound)),
-        Err(OpError::Db(e)) => return Err(AppError::html(locale, e.into())),
-    };
+    let outcome = triage::bulk(&state.db, stored.id, staff.actor(), ids, action, state.clock.now()).await;
+    let changed = outcome.refused_page(locale)?.map_err(|r| refused(locale, r))?;
     let back = format!("/staff/c/{slug}/opinions?{}&done={changed}", f.query_string());
     Ok(HttpResponse::SeeOther().insert_header(("Location", back)).finish())
 }

@@ -3,14 +3,13 @@
 use super::super::{checked_form, require, Staff, StaffNav};
 use super::{item_choices, staff_choices, state_choices};
 use crate::app::triage::{self, ChangeRefusal, OpinionChange};
-use crate::app::OpError;
 use crate::db::consultations::StoredConsultation;
 use crate::db::triage as tdb;
 use crate::domain::staff::Permission;
 use crate::domain::triage::{StateRefusal, StateRequest};
 use crate::domain::Locale;
 use crate::i18n::{self, triage_state_label, Tr};
-use crate::web::error::{AppError, ErrorKind, OrNotFound, OrRespond};
+use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::view::{draft_choices, draft_code, draft_label, Choice};
 use crate::web::{request_locale, AppState};
@@ -52,9 +51,7 @@ async fn load(
     locale: Locale,
     id: i64,
 ) -> Result<(tdb::OpinionDetail, Arc<StoredConsultation>), AppError> {
-    let o = state.db.run(move |c| tdb::detail(c, id)).await.found_page(locale)?;
-    let stored = state.consultation_by_id(o.consultation_id, locale).await?;
-    Ok((o, stored))
+    state.with_consultation(locale, move |c| tdb::detail(c, id), |o| o.consultation_id).await
 }
 
 async fn opinion_page(
@@ -157,13 +154,12 @@ pub async fn change(
         },
         _ => return Err(AppError::html(locale, ErrorKind::BadRequest("unknown action".into()))),
     };
-    match triage::change(&state.db, stored, staff.actor(), id, change, state.clock.now()).await {
+    let changed = triage::change(&state.db, stored, staff.actor(), id, change, state.clock.now()).await;
+    match changed.refused_page(locale)? {
         Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/opinions/{id}"))).finish()),
-        Err(OpError::Refused(refusal)) => {
+        Err(refusal) => {
             let message = Tr::new(locale).t(refusal_label(refusal)).to_string();
             opinion_page(&req, &state, &staff, id, message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(OpError::NotFound) => Err(AppError::html(locale, ErrorKind::NotFound)),
-        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
     }
 }
