@@ -4,6 +4,7 @@ pub mod consultation;
 #[cfg(test)]
 pub mod fixtures;
 pub mod locale;
+pub mod personal_data;
 pub mod receipt;
 pub mod response;
 pub mod results;
