@@ -17,8 +17,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] =
-        [Kind::Phone, Kind::Email, Kind::PostalCode, Kind::Address, Kind::IndividualNumber, Kind::PaymentCard, Kind::Name];
+    pub const ALL: [Kind; 7] = [
+        Kind::Phone,
+        Kind::Email,
+        Kind::PostalCode,
+        Kind::Address,
+        Kind::IndividualNumber,
+        Kind::PaymentCard,
+        Kind::Name,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -281,10 +288,53 @@ fn emails(chars: &[char]) -> Vec<Finding> {
 }
 
 const PREFECTURES: [&str; 47] = [
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県",
-    "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県",
-    "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
-    "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 ];
 
 fn is_cjk(c: char) -> bool {
@@ -379,7 +429,20 @@ fn starts_with(chars: &[char], at: usize, word: &str) -> bool {
 
 /// Words that take an honorific but name nobody.
 const NOT_NAMES: [&str; 14] = [
-    "皆", "各位", "関係者", "事業者", "利用者", "担当者", "申請者", "貴社", "御社", "お客", "客", "先", "事務局", "一般",
+    "皆",
+    "各位",
+    "関係者",
+    "事業者",
+    "利用者",
+    "担当者",
+    "申請者",
+    "貴社",
+    "御社",
+    "お客",
+    "客",
+    "先",
+    "事務局",
+    "一般",
 ];
 
 /// A personal name directly before 様, さん, 氏 or 殿: two to five kanji, or katakana.
@@ -479,8 +542,7 @@ mod tests {
         // The check digit computed by the published rule, independently of `my_number_check`.
         let valid = {
             let d = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1];
-            let sum: u32 =
-                (1..=11).map(|n| d[11 - n] * if n <= 6 { n as u32 + 1 } else { n as u32 - 5 }).sum();
+            let sum: u32 = (1..=11).map(|n| d[11 - n] * if n <= 6 { n as u32 + 1 } else { n as u32 - 5 }).sum();
             let r = sum % 11;
             format!("12345678901{}", if r <= 1 { 0 } else { 11 - r })
         };
