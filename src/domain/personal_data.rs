@@ -210,7 +210,7 @@ fn is_phone(run: &NumberRun) -> bool {
         return false;
     }
     // An 11-digit number must be a mobile, IP or toll-free one (070/080/090/050/0120/0800).
-    if d.len() == 11 && !matches!((d[1], d[2]), (7 | 8 | 9 | 5, 0) | (1, 2) | (8, 0)) {
+    if d.len() == 11 && !matches!((d[1], d[2]), (7 | 8 | 9 | 5, 0) | (1, 2)) {
         return false;
     }
     run.groups.len() >= 2 || run.groups.len() == 1
@@ -251,7 +251,7 @@ fn luhn(d: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Cards are written unbroken or in groups of four (Amex: 4-6-5).
