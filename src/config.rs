@@ -270,27 +270,14 @@ impl Settings {
                 use rand::Rng;
                 let bytes: [u8; 32] = rand::rng().random();
                 let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                std::fs::create_dir_all(&self.data_dir)?;
-                write_private(&path, &key)?;
+                crate::files::private_dir(&self.data_dir)?;
+                crate::files::write_private(&path, key.as_bytes())?;
                 key
             }
         };
         self.secret_key = Some(Secret(key));
         Ok(())
     }
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
-    file.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Cells for files people open in spreadsheet programs: text that starts like a formula is
 //! prefixed so it is shown, never run.
 
-/// Text that a spreadsheet will not read as a formula.
+/// Text that a spreadsheet will not read as a formula (full-width ＝＋－＠ too: some programs
+/// read them as their ASCII forms).
 pub fn neutralize_formula(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -16,11 +17,14 @@ pub fn csv_cell(value: &str) -> String {
 }
 
 /// A CSV document: UTF-8 with a byte-order mark (so spreadsheet programs read Japanese
-/// correctly), CRLF line ends, every cell quoted and neutralized.
+/// correctly), CRLF line ends, every cell quoted and neutralized; no header line when `header`
+/// is empty (the rows bring their own).
 pub fn csv<S: AsRef<str>>(header: &[&str], rows: impl IntoIterator<Item = Vec<S>>) -> String {
     let line = |cells: &mut dyn Iterator<Item = &str>| cells.map(csv_cell).collect::<Vec<_>>().join(",") + "\r\n";
     let mut out = String::from("\u{feff}");
-    out.push_str(&line(&mut header.iter().copied()));
+    if !header.is_empty() {
+        out.push_str(&line(&mut header.iter().copied()));
+    }
     for row in rows {
         out.push_str(&line(&mut row.iter().map(AsRef::as_ref)));
     }
@@ -37,6 +41,8 @@ mod tests {
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_cell("-1+2"), "\"'-1+2\"");
+        assert_eq!(csv_cell("＝HYPERLINK(1)"), "\"'＝HYPERLINK(1)\"");
+        assert_eq!(csv_cell("＠SUM(A1)"), "\"'＠SUM(A1)\"");
         assert_eq!(csv(&["a"], [vec!["=1"]]), "\u{feff}\"a\"\r\n\"'=1\"\r\n");
     }
 }

@@ -1,7 +1,62 @@
 //! Files kept beside the database (scans of letters and faxes): stored under random names in
 //! `data_dir/attachments`, their type told by their first bytes, never by the name they came with.
+//! Everything pubcom writes to disk is readable by its own user only (0600, folders 0700).
 use rand::Rng;
 use std::path::{Path, PathBuf};
+
+/// Creates a folder (and its parents) that only this user may enter, and closes an existing
+/// one to others.
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    set_mode(path, 0o700)
+}
+
+/// Writes a new file only this user may read.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = private_options().write(true).create(true).truncate(true).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Creates an empty file only this user may read, unless it exists (SQLite then gives its
+/// journal, WAL and shared-memory files the same mode).
+pub fn create_private(path: &Path) -> std::io::Result<()> {
+    match private_options().write(true).create_new(true).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Closes a file someone else's code wrote to everyone but this user.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    set_mode(path, 0o600)
+}
+
+#[cfg(unix)]
+fn private_options() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.mode(0o600);
+    options
+}
+
+#[cfg(not(unix))]
+fn private_options() -> std::fs::OpenOptions {
+    std::fs::OpenOptions::new()
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
 
 /// The kinds of file a scan may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +78,25 @@ impl FileKind {
         } else {
             None
         }
+    }
+
+    /// The kind a stored content type names.
+    pub fn from_content_type(content_type: &str) -> Option<Self> {
+        [FileKind::Pdf, FileKind::Png, FileKind::Jpeg].into_iter().find(|k| k.content_type() == content_type)
+    }
+
+    /// The name a download gets: the uploader's name without its extension, then the
+    /// extension of what the file really is, in safe ASCII (`evil.html` holding PNG bytes
+    /// downloads as `evil.png`).
+    pub fn download_name(self, original: &str) -> String {
+        let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
+        let safe: String = stem
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .take(80)
+            .collect();
+        let stem = if safe.trim_matches('_').is_empty() { "scan".to_string() } else { safe };
+        format!("{stem}.{}", self.extension())
     }
 
     pub fn content_type(self) -> &'static str {
@@ -70,8 +144,13 @@ impl AttachmentStore {
     pub async fn store(&self, kind: FileKind, original_name: &str, bytes: &[u8]) -> std::io::Result<StoredFile> {
         let random: String = (0..16).map(|_| format!("{:02x}", rand::rng().random::<u8>())).collect();
         let stored_name = format!("{random}.{}", kind.extension());
-        tokio::fs::create_dir_all(&self.dir).await?;
-        tokio::fs::write(self.path(&stored_name), bytes).await?;
+        let (dir, path, bytes_owned) = (self.dir.clone(), self.path(&stored_name), bytes.to_vec());
+        tokio::task::spawn_blocking(move || {
+            private_dir(&dir)?;
+            write_private(&path, &bytes_owned)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
         Ok(StoredFile {
             stored_name,
             original_name: original_name.chars().filter(|c| !c.is_control()).take(200).collect(),
@@ -102,5 +181,12 @@ mod tests {
         assert_eq!(FileKind::sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileKind::Png));
         assert_eq!(FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileKind::Jpeg));
         assert_eq!(FileKind::sniff(b"<html><script>"), None);
+    }
+
+    #[test]
+    fn downloads_are_named_by_what_the_file_is() {
+        assert_eq!(FileKind::Png.download_name("evil.html"), "evil.png");
+        assert_eq!(FileKind::Pdf.download_name("郵便 scan.pdf"), "___scan.pdf");
+        assert_eq!(FileKind::Jpeg.download_name("写真"), "scan.jpg");
     }
 }

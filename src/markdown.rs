@@ -30,6 +30,24 @@ impl SanitizedHtml {
     }
 }
 
+/// The text of staff-written Markdown without its marks, for spreadsheets and CSV: paragraphs
+/// and list items on lines of their own, links as their text.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let mut out = String::new();
+    for event in pulldown_cmark::Parser::new(markdown) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push('\n'),
+            Event::Start(Tag::Item) => out.push('・'),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::CodeBlock) => out.push('\n'),
+            // Raw HTML in staff Markdown is dropped, as the sanitizer drops it on pages.
+            _ => {}
+        }
+    }
+    out.trim_end().to_string()
+}
+
 impl std::fmt::Display for SanitizedHtml {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -51,5 +69,11 @@ mod tests {
         assert!(!s.contains("<script"));
         assert!(!s.contains("javascript:"));
         assert!(!s.contains("onerror"));
+    }
+
+    #[test]
+    fn plain_text_keeps_the_words_and_drops_marks_and_html() {
+        let md = "**Changed** as [proposed](https://example.go.jp).\n\n- one\n- two\n\n<script>alert(1)</script>";
+        assert_eq!(plain_text(md), "Changed as proposed.\n・one\n・two");
     }
 }

@@ -116,6 +116,7 @@ pub fn build_worker(
 
 impl Application {
     pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        crate::files::private_dir(&settings.data_dir).context("data_dir")?;
         settings.ensure_secret_key().context("storing the generated secret_key in data_dir")?;
         let db = {
             let s = settings.clone();

@@ -169,6 +169,7 @@ pub fn fill(
                     late: c.is_late(*channel, *received_at),
                     receipt_number: receipt,
                     idempotency_key: None,
+                    request_hash: None,
                     transcription,
                 };
                 submissions::insert(conn, &new, now)?;

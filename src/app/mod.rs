@@ -6,13 +6,15 @@
 //! - `transcription`: opinions that came by post, fax or email, and their second check
 //! - `triage`: states, tags, notes, assignment and moves of opinions, one by one or in bulk
 //! - `responses`: response items and their approval
-//! - `publication`: the publication check and immutable result versions
+//! - `redaction`: personal-data suggestions found in the background, and staff withholding text
+//! - `publication`: the publication gates and immutable result versions
 //! - `accounts`: staff accounts, from the staff pages and the command line
 //! - `generate`: made-up submissions for trying triage at scale
 pub mod accounts;
 pub mod generate;
 pub mod intake;
 pub mod publication;
+pub mod redaction;
 pub mod responses;
 pub mod transcription;
 pub mod triage;

@@ -6,9 +6,10 @@ use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::consultations::StoredConsultation;
 use crate::db::submissions::{self, NewSubmission};
 use crate::db::transcriptions::{self as tdb, Attachment, Contact, Meta};
-use crate::db::{Db, DbConnection, DbError};
+use crate::db::{jobs, redactions, Db, DbConnection, DbError};
+use crate::domain::redaction::Field;
 use crate::domain::submission::OpinionInput;
-use crate::domain::transcription::{self, Hands, LateRefusal, ReviewRefusal, ValidTranscription, Verification};
+use crate::domain::transcription::{self, LateRefusal, ReviewRefusal, ValidTranscription, Verification};
 use crate::domain::{FieldError, FieldPath, Problem, SubmissionInput};
 use crate::files::{AttachmentStore, StoredFile};
 use chrono::{DateTime, Utc};
@@ -52,6 +53,7 @@ pub async fn create(
                     late,
                     receipt_number: receipt,
                     idempotency_key: None,
+                    request_hash: None,
                     transcription: Some(submissions::Transcribed { by, postmark: t.postmark }),
                 };
                 let id = submissions::insert(c, &new, now)?;
@@ -90,8 +92,7 @@ pub async fn review(
         let Some(m) = meta_of(c, &receipt)? else {
             return Ok((Err(OpError::NotFound), vec![]));
         };
-        let hands = Hands { transcribed_by: m.transcribed_by, corrected_by: None };
-        let review = match hands.review(by, &decision, &comment) {
+        let review = match m.hands().review(by, &decision, &comment) {
             Ok(review) => review,
             Err(refusal) => return Ok((Err(OpError::Refused(refusal)), vec![])),
         };
@@ -139,6 +140,14 @@ pub async fn correct(
                 continue;
             }
             tdb::correct_opinion(c, old, &correction, by, now)?;
+            let fields = [
+                (Field::Body, Some(old.body.as_str()), Some(new.body())),
+                (Field::Reason, old.reason.as_deref(), new.reason()),
+                (Field::Location, old.location.as_deref(), new.location()),
+            ];
+            for (field, _, after) in fields.into_iter().filter(|(_, before, after)| before != after) {
+                redactions::after_correction(c, old.id, field, after.map_or(0, |t| t.chars().count()))?;
+            }
             entries.push(
                 Entry::new(Action::OpinionCorrect, Object::Submission(m.receipt_number.clone()))
                     .before(serde_json::to_value(old).unwrap_or_default())
@@ -147,7 +156,8 @@ pub async fn correct(
         }
         let changed = entries.len();
         if changed > 0 {
-            tdb::set_verification(c, m.submission_id, Verification::Unverified, by, None)?;
+            tdb::reopen_after_correction(c, m.submission_id, by)?;
+            jobs::queue_scan(c, &[m.submission_id], now)?;
             entries.push(
                 Entry::new(Action::TranscriptionReopen, Object::Submission(m.receipt_number))
                     .before(json!({"verification": m.verification.map(Verification::as_str)}))

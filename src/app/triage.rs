@@ -3,6 +3,7 @@
 use super::{OpError, OpResult};
 use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::consultations::StoredConsultation;
+use crate::db::transcriptions::{self, Contact};
 use crate::db::triage::{self as tdb, OpinionDetail, OpinionFilter};
 use crate::db::{responses, staff, Db, DbConnection, DbError};
 use crate::domain::triage::{
@@ -10,6 +11,7 @@ use crate::domain::triage::{
 };
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::convert::Infallible;
 use std::sync::Arc;
 
 /// One change to one opinion, as asked for.
@@ -152,6 +154,23 @@ pub async fn change(
         let after = tdb::detail(c, id)?.map(|o| snapshot(&o)).unwrap_or_default();
         let entry = Entry::new(action, Object::Opinion(id)).before(snapshot(&o)).after(after);
         Ok((Ok(()), vec![entry]))
+    })
+    .await?
+}
+
+/// The contact details of the person who sent an opinion; every look is audited.
+pub async fn reveal_contact(
+    db: &Db,
+    actor: Actor,
+    opinion_id: i64,
+    now: DateTime<Utc>,
+) -> OpResult<Contact, Infallible> {
+    db.audited(actor, now, move |c| {
+        let Some(o) = tdb::detail(c, opinion_id)? else {
+            return Ok((Err(OpError::NotFound), vec![]));
+        };
+        let contact = transcriptions::contact(c, o.submission_id)?;
+        Ok((Ok(contact), vec![Entry::new(Action::ContactReveal, Object::Submission(o.receipt_number))]))
     })
     .await?
 }

@@ -42,6 +42,10 @@ pub enum Action {
     ResponseUpdate,
     ResponseApprove,
     ResultsPublish,
+    RedactionAdd,
+    RedactionAccept,
+    RedactionDismiss,
+    RedactionLift,
 }
 
 impl Action {
@@ -73,6 +77,10 @@ impl Action {
             Action::ResponseUpdate => "response_update",
             Action::ResponseApprove => "response_approve",
             Action::ResultsPublish => "results_publish",
+            Action::RedactionAdd => "redaction_add",
+            Action::RedactionAccept => "redaction_accept",
+            Action::RedactionDismiss => "redaction_dismiss",
+            Action::RedactionLift => "redaction_lift",
         }
     }
 }

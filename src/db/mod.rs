@@ -1,7 +1,9 @@
 //! Storage: one diesel codebase over SQLite and PostgreSQL, chosen by the URL's scheme.
 pub mod audit;
 pub mod consultations;
+pub mod jobs;
 pub mod outbox;
+pub mod redactions;
 pub mod responses;
 pub mod results;
 pub mod schema;
@@ -134,10 +136,14 @@ impl ConnectionManager {
                 .map(DbConnection::Postgresql)
                 .map_err(|e| DbError::Connect(e.to_string())),
             DatabaseUrl::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+                    crate::files::private_dir(dir)
                         .map_err(|e| DbError::Connect(format!("cannot create {}: {e}", dir.display())))?;
                 }
+                // The database holds personal data: only this user may read it (SQLite gives its
+                // WAL and shared-memory files the same mode).
+                crate::files::create_private(path)
+                    .map_err(|e| DbError::Connect(format!("cannot create {}: {e}", path.display())))?;
                 let path = path.to_str().ok_or_else(|| DbError::Connect("the SQLite path is not UTF-8".into()))?;
                 let mut conn =
                     diesel::SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;

@@ -1,7 +1,7 @@
 //! Response items: the body's answer to a group of opinions, per draft, in both languages.
 use super::schema::{opinions, response_items};
 use super::{to_db_time, DbConnection, DbError};
-use crate::domain::response::{ItemStatus, ItemText};
+use crate::domain::response::{ItemHands, ItemStatus, ItemText};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -20,9 +20,15 @@ pub struct Item {
     pub change_en: String,
     pub status: ItemStatus,
     pub approved_by: Option<i64>,
+    pub created_by: Option<i64>,
+    pub edited_by: Option<i64>,
 }
 
 impl Item {
+    pub fn hands(&self) -> ItemHands {
+        ItemHands { created_by: self.created_by, edited_by: self.edited_by }
+    }
+
     pub fn approved(&self) -> bool {
         self.status == ItemStatus::Approved
     }
@@ -44,7 +50,7 @@ type ItemColumns = (
     (response_items::id, response_items::consultation_id, response_items::draft_id, response_items::position),
     (response_items::summary_ja, response_items::summary_en, response_items::view_ja, response_items::view_en),
     (response_items::changed, response_items::change_ja, response_items::change_en),
-    (response_items::status, response_items::approved_by),
+    (response_items::status, response_items::approved_by, response_items::created_by, response_items::edited_by),
 );
 
 fn columns() -> ItemColumns {
@@ -52,19 +58,23 @@ fn columns() -> ItemColumns {
         (response_items::id, response_items::consultation_id, response_items::draft_id, response_items::position),
         (response_items::summary_ja, response_items::summary_en, response_items::view_ja, response_items::view_en),
         (response_items::changed, response_items::change_ja, response_items::change_en),
-        (response_items::status, response_items::approved_by),
+        (response_items::status, response_items::approved_by, response_items::created_by, response_items::edited_by),
     )
 }
 
-type ItemRow =
-    ((i64, i64, Option<i64>, i32), (String, String, String, String), (bool, String, String), (String, Option<i64>));
+type ItemRow = (
+    (i64, i64, Option<i64>, i32),
+    (String, String, String, String),
+    (bool, String, String),
+    (String, Option<i64>, Option<i64>, Option<i64>),
+);
 
 fn item(r: ItemRow) -> Result<Item, DbError> {
     let (
         (id, consultation_id, draft_id, position),
         (summary_ja, summary_en, view_ja, view_en),
         (changed, change_ja, change_en),
-        (status, approved_by),
+        (status, approved_by, created_by, edited_by),
     ) = r;
     Ok(Item {
         id,
@@ -80,6 +90,8 @@ fn item(r: ItemRow) -> Result<Item, DbError> {
         change_en,
         status: status.parse().map_err(DbError::Corrupt)?,
         approved_by,
+        created_by,
+        edited_by,
     })
 }
 
@@ -88,6 +100,7 @@ pub fn create(
     consultation_id: i64,
     draft_id: Option<i64>,
     text: &ItemText,
+    by: i64,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
     let mut q = response_items::table
@@ -112,6 +125,7 @@ pub fn create(
             response_items::change_ja.eq(&text.change_ja),
             response_items::change_en.eq(&text.change_en),
             response_items::status.eq(ItemStatus::Draft.as_str()),
+            response_items::created_by.eq(Some(by)),
             response_items::created_at.eq(to_db_time(now)),
             response_items::updated_at.eq(to_db_time(now)),
         ))
@@ -123,12 +137,13 @@ pub fn create(
         .first(conn)?)
 }
 
-/// Saves new text; an approved item that is edited goes back to draft.
+/// Saves new text by `by`; an approved item that is edited goes back to draft.
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
     text: &ItemText,
     position: i32,
+    by: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     diesel::update(response_items::table.find(id))
@@ -144,6 +159,7 @@ pub fn update(
             response_items::status.eq(ItemStatus::Draft.as_str()),
             response_items::approved_by.eq(None::<i64>),
             response_items::approved_at.eq(None::<chrono::NaiveDateTime>),
+            response_items::edited_by.eq(Some(by)),
             response_items::updated_at.eq(to_db_time(now)),
         ))
         .execute(conn)?;

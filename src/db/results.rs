@@ -1,11 +1,15 @@
-//! Publication: the coverage check, building the results from triage, and the immutable,
-//! numbered versions (the database refuses to change a stored version).
+//! Publication: the facts the publication gates look at, building the results from triage
+//! (with withheld text taken out), and the immutable, numbered versions (the database refuses
+//! to change a stored version).
 use super::consultations::StoredConsultation;
-use super::responses;
+use super::redactions::{self, Withheld};
 use super::schema::{opinions, result_versions, submissions};
-use super::{from_db_time, to_db_time, DbConnection, DbError};
-use crate::domain::results::{Count, PublishedItem, PublishedOpinion, PublishedResults, Section, Text, Totals};
-use crate::domain::triage::{coverage_gaps, Coverage, Gap, TriageState};
+use super::{from_db_time, responses, to_db_time, DbConnection, DbError};
+use crate::domain::publication::{failures, Facts, Failure, ItemFacts, TranscriptionFacts};
+use crate::domain::redaction::{Field, PublicText, Reason};
+use crate::domain::results::{Count, PublishedItem, PublishedOpinion, PublishedResults, Section, Text, Totals, Window};
+use crate::domain::transcription::{Hands, Verification};
+use crate::domain::triage::{Coverage, TriageState};
 use crate::domain::Localized;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -27,6 +31,11 @@ struct Row {
     late_accepted: Option<i64>,
     organization: Option<String>,
     publish_organization: bool,
+    receipt_number: String,
+    verification: Option<String>,
+    transcribed_by: Option<i64>,
+    corrected_by: Option<i64>,
+    verified_by: Option<i64>,
 }
 
 fn rows(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Row>, DbError> {
@@ -49,6 +58,11 @@ fn rows(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Row>, DbErr
             submissions::late_accepted_by,
             submissions::organization,
             submissions::publish_organization,
+            submissions::receipt_number,
+            submissions::verification,
+            submissions::transcribed_by,
+            submissions::corrected_by,
+            submissions::verified_by,
         ))
         .load(conn)?)
 }
@@ -57,42 +71,105 @@ fn state_of(r: &Row) -> TriageState {
     r.state.parse().unwrap_or(TriageState::New)
 }
 
-/// Every opinion and response item of a consultation, read once for a check or a build.
+/// Everything publication looks at, read once for a check or a build.
 struct Snapshot {
     rows: Vec<Row>,
     items: Vec<responses::Item>,
+    withheld: HashMap<i64, Vec<Withheld>>,
+    unresolved: Vec<(i64, usize)>,
 }
 
 fn snapshot(conn: &mut DbConnection, consultation_id: i64) -> Result<Snapshot, DbError> {
-    Ok(Snapshot { rows: rows(conn, consultation_id)?, items: responses::list(conn, consultation_id)? })
+    Ok(Snapshot {
+        rows: rows(conn, consultation_id)?,
+        items: responses::list(conn, consultation_id)?,
+        withheld: redactions::withheld_in(conn, consultation_id)?,
+        unresolved: redactions::unresolved_in(conn, consultation_id)?,
+    })
 }
 
-/// The gaps and the results as they would be published now, from one read of the data.
+/// What stands between the consultation and publication, and the results as they would be
+/// published now, from one read of the data.
 pub fn review(
     conn: &mut DbConnection,
     stored: &StoredConsultation,
     version: i32,
     now: DateTime<Utc>,
-) -> Result<(Vec<Gap>, PublishedResults), DbError> {
+) -> Result<(Vec<Failure>, PublishedResults), DbError> {
     let data = snapshot(conn, stored.id)?;
-    Ok((gaps_of(&data), build_from(&data, stored, version, now)))
+    Ok((failures_of(&data, stored, now), build_from(&data, stored, version, now)))
 }
 
-/// What stands between the consultation and publication; empty when nothing does.
-fn gaps_of(data: &Snapshot) -> Vec<Gap> {
-    let items: HashMap<i64, bool> = data.items.iter().map(|i| (i.id, i.approved())).collect();
+fn considered(r: &Row) -> bool {
+    !r.late || r.late_accepted.is_some()
+}
+
+/// Every publication gate that fails now; empty when the results may be published.
+fn failures_of(data: &Snapshot, stored: &StoredConsultation, now: DateTime<Utc>) -> Vec<Failure> {
+    let approved: HashMap<i64, bool> = data.items.iter().map(|i| (i.id, i.approved())).collect();
     let coverage: Vec<Coverage> = data
         .rows
         .iter()
         .map(|r| Coverage {
             opinion_id: r.id,
-            considered: !r.late || r.late_accepted.is_some(),
+            considered: considered(r),
             state: state_of(r),
             has_reason: r.triage_reason.as_deref().is_some_and(|t| !t.trim().is_empty()) || r.duplicate_of.is_some(),
-            item: r.item_id.map(|id| (id, items.get(&id).copied().unwrap_or(false))),
+            item: r.item_id.map(|id| (id, approved.get(&id).copied().unwrap_or(false))),
         })
         .collect();
-    coverage_gaps(&coverage)
+    // One line per transcription (a submission), not per opinion.
+    let mut transcriptions: Vec<TranscriptionFacts> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in data.rows.iter().filter(|r| r.verification.is_some()) {
+        if seen.insert(r.submission_id) {
+            transcriptions.push(TranscriptionFacts {
+                receipt_number: r.receipt_number.clone(),
+                verification: r
+                    .verification
+                    .as_deref()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(Verification::Unverified),
+                hands: Hands { transcribed_by: r.transcribed_by, corrected_by: r.corrected_by },
+                verified_by: r.verified_by,
+            });
+        }
+    }
+    let mut linked: HashMap<i64, usize> = HashMap::new();
+    for r in data.rows.iter().filter(|r| considered(r)) {
+        if let Some(item) = r.item_id {
+            *linked.entry(item).or_default() += 1;
+        }
+    }
+    let items = data
+        .items
+        .iter()
+        .map(|i| ItemFacts {
+            id: i.id,
+            status: i.status,
+            hands: i.hands(),
+            approved_by: i.approved_by,
+            text: i.text(),
+            linked: linked.get(&i.id).copied().unwrap_or(0),
+        })
+        .collect();
+    failures(&Facts {
+        consultation: &stored.consultation,
+        now,
+        transcriptions,
+        items,
+        unresolved_suggestions: data.unresolved.clone(),
+        coverage,
+    })
+}
+
+/// One text of an opinion as published: what the person wrote, with what staff withheld
+/// taken out.
+fn public_text(text: &str, field: Field, withheld: Option<&Vec<Withheld>>) -> PublicText {
+    let spans: Vec<(usize, usize, Reason)> = withheld
+        .map(|all| all.iter().filter(|(f, ..)| *f == field).map(|(_, s, e, r)| (*s, *e, *r)).collect())
+        .unwrap_or_default();
+    PublicText::build(text, &spans)
 }
 
 fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<Count> {
@@ -112,7 +189,6 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
     let all = &data.rows;
     let items = &data.items;
     let code_of: HashMap<i64, &str> = stored.draft_ids.iter().map(|(code, id)| (*id, code.as_str())).collect();
-    let considered = |r: &Row| !r.late || r.late_accepted.is_some();
     let mut sections: Vec<Section> = Vec::new();
     // Drafts in the order the consultation lists them, the consultation as a whole last.
     let mut order: Vec<Option<i64>> =
@@ -135,12 +211,15 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
                 opinions: answered
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| PublishedOpinion {
-                        number: i + 1,
-                        location: r.location.clone(),
-                        body: r.body.clone(),
-                        reason: r.reason.clone(),
-                        organization: r.organization.clone().filter(|_| r.publish_organization),
+                    .map(|(i, r)| {
+                        let withheld = data.withheld.get(&r.id);
+                        PublishedOpinion {
+                            number: i + 1,
+                            location: r.location.as_deref().map(|t| public_text(t, Field::Location, withheld)),
+                            body: public_text(&r.body, Field::Body, withheld),
+                            reason: r.reason.as_deref().map(|t| public_text(t, Field::Reason, withheld)),
+                            organization: r.organization.clone().filter(|_| r.publish_organization),
+                        }
                     })
                     .collect(),
             });
@@ -173,6 +252,12 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
         version,
         published_at: now,
         title: c.title.clone(),
+        window: Some(Window {
+            opens_at: c.opens_at,
+            closes_at: c.closes_at,
+            postal_arrival_deadline: c.postal_deadline(),
+            time_zone: c.time_zone.name().to_string(),
+        }),
         totals: Totals {
             submissions: submissions_seen.len() as i64,
             opinions: all.len() as i64,
@@ -189,10 +274,10 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
 #[derive(Debug)]
 pub enum PublishOutcome {
     Published(i32),
-    Refused(Vec<Gap>),
+    Refused(Vec<Failure>),
 }
 
-/// Publishes a new version if nothing is missing. Call inside a transaction.
+/// Publishes a new version if every gate holds. Call inside a transaction.
 pub fn publish(
     conn: &mut DbConnection,
     stored: &StoredConsultation,
@@ -200,7 +285,7 @@ pub fn publish(
     now: DateTime<Utc>,
 ) -> Result<PublishOutcome, DbError> {
     let data = snapshot(conn, stored.id)?;
-    let missing = gaps_of(&data);
+    let missing = failures_of(&data, stored, now);
     if !missing.is_empty() {
         return Ok(PublishOutcome::Refused(missing));
     }

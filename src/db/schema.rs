@@ -48,6 +48,8 @@ diesel::table! {
         verification_comment -> Nullable<Text>,
         late_accepted_by -> Nullable<BigInt>,
         late_acceptance_reason -> Nullable<Text>,
+        corrected_by -> Nullable<BigInt>,
+        request_hash -> Nullable<Text>,
     }
 }
 
@@ -104,6 +106,35 @@ diesel::table! {
         approved_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        edited_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    redactions (id) {
+        id -> BigInt,
+        opinion_id -> BigInt,
+        field -> Text,
+        start_char -> Integer,
+        end_char -> Integer,
+        kind -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -219,6 +250,7 @@ diesel::joinable!(opinions -> drafts (draft_id));
 diesel::joinable!(opinion_tags -> opinions (opinion_id));
 diesel::joinable!(opinion_notes -> opinions (opinion_id));
 diesel::joinable!(outbox -> submissions (submission_id));
+diesel::joinable!(redactions -> opinions (opinion_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     consultations,
@@ -236,4 +268,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     opinion_notes,
     response_items,
     result_versions,
+    redactions,
+    jobs,
 );

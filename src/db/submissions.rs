@@ -18,6 +18,8 @@ pub struct NewSubmission<'a> {
     pub late: bool,
     pub receipt_number: &'a ReceiptNumber,
     pub idempotency_key: Option<&'a str>,
+    /// Digest of the request, kept with its idempotency key.
+    pub request_hash: Option<&'a str>,
     /// Set when staff typed it in from a letter, fax or email.
     pub transcription: Option<Transcribed>,
 }
@@ -29,7 +31,7 @@ pub struct Transcribed {
 }
 
 /// Rows per INSERT statement, so that every statement stays under SQLite's and PostgreSQL's
-/// limits on bound parameters (32,766 and 65,535) with the widest table (17 columns).
+/// limits on bound parameters (32,766 and 65,535) with the widest table (18 columns).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Stores one submission, its opinions and (when there is an address) the receipt email job.
@@ -41,8 +43,8 @@ pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Ut
 }
 
 /// Stores many submissions with a few statements in all, not a few per submission: one
-/// multi-row INSERT each for submissions, opinions and receipt email jobs. Returns the new
-/// ids in the order given. Call inside a transaction; one failure fails the whole call.
+/// multi-row INSERT each for submissions, opinions and receipt email jobs, and one job to scan
+/// the batch's text for personal data. Returns the new ids in the order given. Call inside a transaction; one failure fails the whole call.
 pub fn insert_many(
     conn: &mut DbConnection,
     news: &[NewSubmission<'_>],
@@ -60,6 +62,7 @@ pub fn insert_many(
                     submissions::consultation_id.eq(new.consultation.id),
                     submissions::receipt_number.eq(new.receipt_number.as_str()),
                     submissions::idempotency_key.eq(new.idempotency_key),
+                    submissions::request_hash.eq(new.request_hash),
                     submissions::channel.eq(new.channel.as_str()),
                     submissions::locale.eq(s.locale().as_str()),
                     submissions::received_at.eq(to_db_time(new.received_at)),
@@ -130,6 +133,8 @@ pub fn insert_many(
     for chunk in outbox_rows.chunks(ROWS_PER_STATEMENT) {
         on_backend!(conn, |c| diesel::insert_into(outbox::table).values(chunk.to_vec()).execute(c)?);
     }
+    // Personal data in the text is looked for later, off the path that answers the submitter.
+    super::jobs::queue_scan(conn, &ids, now)?;
     Ok(ids)
 }
 
@@ -235,15 +240,6 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<StoredSubmi
     row.map(|r| load(conn, r)).transpose()
 }
 
-/// The receipt number already given for this idempotency key, if any.
-pub fn receipt_for_key(conn: &mut DbConnection, key: &str) -> Result<Option<String>, DbError> {
-    Ok(submissions::table
-        .filter(submissions::idempotency_key.eq(key))
-        .select(submissions::receipt_number)
-        .first(conn)
-        .optional()?)
-}
-
 /// The address a receipt email goes to. Kept out of `StoredSubmission` so it is read only
 /// where it is needed.
 pub fn email_address(conn: &mut DbConnection, id: i64) -> Result<Option<String>, DbError> {
@@ -254,15 +250,42 @@ pub fn count_all(conn: &mut DbConnection) -> Result<i64, DbError> {
     Ok(submissions::table.count().get_result(conn)?)
 }
 
-/// The receipt numbers already given for any of these idempotency keys, by key.
-pub fn receipts_for_keys(conn: &mut DbConnection, keys: &[&str]) -> Result<HashMap<String, String>, DbError> {
+/// What an idempotency key is bound to: the receipt given, the digest of the request that got
+/// it (empty for submissions stored before digests were kept), and when it was stored.
+#[derive(Debug, Clone)]
+pub struct BoundKey {
+    pub receipt_number: String,
+    pub request_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The submissions bound to any of these idempotency keys, by key.
+pub fn bound_keys(conn: &mut DbConnection, keys: &[&str]) -> Result<HashMap<String, BoundKey>, DbError> {
     let mut found = HashMap::new();
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<(Option<String>, String)> = submissions::table
+        let rows: Vec<(Option<String>, String, Option<String>, chrono::NaiveDateTime)> = submissions::table
             .filter(submissions::idempotency_key.eq_any(chunk))
-            .select((submissions::idempotency_key, submissions::receipt_number))
+            .select((
+                submissions::idempotency_key,
+                submissions::receipt_number,
+                submissions::request_hash,
+                submissions::created_at,
+            ))
             .load(conn)?;
-        found.extend(rows.into_iter().filter_map(|(key, receipt)| Some((key?, receipt))));
+        found.extend(rows.into_iter().filter_map(|(key, receipt_number, hash, at)| {
+            Some((
+                key?,
+                BoundKey { receipt_number, request_hash: hash.unwrap_or_default(), created_at: from_db_time(at) },
+            ))
+        }));
     }
     Ok(found)
+}
+
+/// Frees a key whose binding has expired, so a new request may carry it.
+pub fn release_key(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
+    diesel::update(submissions::table.filter(submissions::idempotency_key.eq(key)))
+        .set(submissions::idempotency_key.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
 }

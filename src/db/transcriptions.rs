@@ -2,7 +2,7 @@
 //! that keep the earlier text, attachments, late acceptance and revealing contact details.
 use super::schema::{attachments, opinion_revisions, opinions, staff_users, submissions};
 use super::{from_db_time, to_db_time, DbConnection, DbError, MultiBackend};
-use crate::domain::transcription::Verification;
+use crate::domain::transcription::{Hands, Verification};
 use crate::domain::Channel;
 use crate::files::StoredFile;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -117,6 +117,14 @@ pub struct Meta {
     pub verification_comment: Option<String>,
     pub late_accepted_by: Option<i64>,
     pub late_acceptance_reason: Option<String>,
+    /// Whoever last corrected the text, if anyone did.
+    pub corrected_by: Option<i64>,
+}
+
+impl Meta {
+    pub fn hands(&self) -> Hands {
+        Hands { transcribed_by: self.transcribed_by, corrected_by: self.corrected_by }
+    }
 }
 
 type MetaRow = (
@@ -133,6 +141,7 @@ type MetaRow = (
     Option<String>,
     Option<i64>,
     Option<String>,
+    Option<i64>,
 );
 
 pub fn meta(conn: &mut DbConnection, receipt_number: &str) -> Result<Option<Meta>, DbError> {
@@ -152,6 +161,7 @@ pub fn meta(conn: &mut DbConnection, receipt_number: &str) -> Result<Option<Meta
             submissions::verification_comment,
             submissions::late_accepted_by,
             submissions::late_acceptance_reason,
+            submissions::corrected_by,
         ))
         .first(conn)
         .optional()?;
@@ -170,6 +180,7 @@ pub fn meta(conn: &mut DbConnection, receipt_number: &str) -> Result<Option<Meta
             verification_comment: r.10,
             late_accepted_by: r.11,
             late_acceptance_reason: r.12,
+            corrected_by: r.13,
         })
     })
     .transpose()
@@ -200,6 +211,7 @@ pub fn opinions_of(conn: &mut DbConnection, submission_id: i64) -> Result<Vec<Op
         .load(conn)?)
 }
 
+/// Records a second person's decision.
 pub fn set_verification(
     conn: &mut DbConnection,
     submission_id: i64,
@@ -212,6 +224,19 @@ pub fn set_verification(
             submissions::verification.eq(Some(state.as_str())),
             submissions::verified_by.eq(Some(by)),
             submissions::verification_comment.eq(comment),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records who last corrected the text; it must be checked again, by someone else.
+pub fn reopen_after_correction(conn: &mut DbConnection, submission_id: i64, by: i64) -> Result<(), DbError> {
+    diesel::update(submissions::table.find(submission_id))
+        .set((
+            submissions::verification.eq(Some(Verification::Unverified.as_str())),
+            submissions::verified_by.eq(None::<i64>),
+            submissions::verification_comment.eq(None::<String>),
+            submissions::corrected_by.eq(Some(by)),
         ))
         .execute(conn)?;
     Ok(())

@@ -1,7 +1,8 @@
 //! Opinions as analysts work through them: filtered lists with keyset pagination and full-text
 //! search, counts per draft, and the triage changes (state, assignee, tags, notes, draft).
-use super::schema::{opinion_notes, opinion_tags, opinions, staff_users, submissions};
+use super::schema::{opinion_notes, opinion_tags, opinions, redactions, staff_users, submissions};
 use super::{from_db_time, to_db_time, DbConnection, DbError, MultiBackend};
+use crate::domain::redaction::Status;
 use crate::domain::triage::{StateChange, TriageState};
 use crate::domain::Channel;
 use chrono::{DateTime, Utc};
@@ -41,6 +42,8 @@ pub struct OpinionFilter {
     pub late: Option<bool>,
     pub assignee: Assignee,
     pub linked: Option<bool>,
+    /// Only opinions with redaction suggestions nobody has decided on.
+    pub unresolved_suggestions: bool,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub text: Option<String>,
@@ -60,6 +63,7 @@ impl OpinionFilter {
             late: None,
             assignee: Assignee::Any,
             linked: None,
+            unresolved_suggestions: false,
             from: None,
             until: None,
             text: None,
@@ -122,6 +126,11 @@ fn filtered(filter: &OpinionFilter, sqlite: bool) -> Boxed<'static> {
         Assignee::Nobody => q.filter(opinions::assignee_id.is_null()),
         Assignee::User(id) => q.filter(opinions::assignee_id.eq(id)),
     };
+    if filter.unresolved_suggestions {
+        let suggested =
+            redactions::table.filter(redactions::status.eq(Status::Suggested.as_str())).select(redactions::opinion_id);
+        q = q.filter(opinions::id.eq_any(suggested));
+    }
     if let Some(linked) = filter.linked {
         q = if linked {
             q.filter(opinions::response_item_id.is_not_null())

@@ -21,6 +21,10 @@ pub struct ConsultationFile {
     /// When the body expects to publish the results (a local date, shown on receipts).
     #[serde(default)]
     pub results_expected: Option<NaiveDate>,
+    /// The languages the results are published in; every response item needs text in each
+    /// (default: Japanese and English).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication_languages: Option<Vec<Locale>>,
     pub title: Localized,
     #[serde(default)]
     pub summary: Localized,
@@ -164,6 +168,7 @@ pub struct Consultation {
     pub closes_at: DateTime<Utc>,
     pub postal_arrival_deadline: Option<NaiveDate>,
     pub results_expected: Option<NaiveDate>,
+    pub publication_languages: Vec<Locale>,
     pub title: Localized,
     pub summary: Localized,
     pub organizers: Vec<Localized>,
@@ -277,6 +282,12 @@ impl TryFrom<ConsultationFile> for Consultation {
             postal_address: m.postal_address.unwrap_or(defaults.postal_address),
             phone: m.phone.unwrap_or(defaults.phone),
         };
+        let mut publication_languages =
+            file.publication_languages.clone().unwrap_or_else(|| vec![Locale::Ja, Locale::En]);
+        publication_languages.dedup();
+        if publication_languages.is_empty() {
+            return Err("publication_languages: name at least one of \"ja\" and \"en\"".into());
+        }
         let max_opinions = file.rules.max_opinions.unwrap_or(Rules::DEFAULT_MAX_OPINIONS);
         if max_opinions == 0 {
             return Err("rules.max_opinions must be at least 1".into());
@@ -289,6 +300,7 @@ impl TryFrom<ConsultationFile> for Consultation {
             closes_at,
             postal_arrival_deadline: file.postal_arrival_deadline,
             results_expected: file.results_expected,
+            publication_languages,
             title: file.title,
             summary: file.summary,
             organizers: file.organizers,

@@ -3,9 +3,12 @@ pub mod channel;
 pub mod consultation;
 #[cfg(test)]
 pub mod fixtures;
+pub mod idempotency;
 pub mod locale;
 pub mod personal_data;
+pub mod publication;
 pub mod receipt;
+pub mod redaction;
 pub mod response;
 pub mod results;
 pub mod staff;

@@ -1,5 +1,6 @@
 //! Response items (意見の概要と考え方): the body's answer to a group of opinions, written in
 //! Markdown per language, and the rules for approving one.
+use super::locale::Locale;
 use std::str::FromStr;
 use validator::Validate;
 
@@ -97,16 +98,65 @@ impl TryFrom<String> for ItemStatus {
     }
 }
 
+impl ItemText {
+    /// The languages among `languages` this item cannot be published in yet: each needs its
+    /// summary and view, and its note on the change when the draft was changed.
+    pub fn missing_languages(&self, languages: &[Locale]) -> Vec<Locale> {
+        languages
+            .iter()
+            .copied()
+            .filter(|l| {
+                let (summary, view, change) = match l {
+                    Locale::Ja => (&self.summary_ja, &self.view_ja, &self.change_ja),
+                    Locale::En => (&self.summary_en, &self.view_en, &self.change_en),
+                };
+                summary.trim().is_empty() || view.trim().is_empty() || (self.changed && change.trim().is_empty())
+            })
+            .collect()
+    }
+}
+
+/// Who wrote an item and who last changed its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ItemHands {
+    pub created_by: Option<i64>,
+    pub edited_by: Option<i64>,
+}
+
+impl ItemHands {
+    /// Four eyes: whether `who` wrote or last edited the item.
+    pub fn includes(&self, who: i64) -> bool {
+        self.created_by == Some(who) || self.edited_by == Some(who)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApprovalRefusal {
     AlreadyApproved,
+    /// Nobody approves an item they wrote or last edited.
+    OwnWork,
+    /// The item lacks text in a language the consultation publishes in.
+    MissingLanguage(Locale),
 }
 
-/// Whether an item in `status` may be approved now.
-pub fn may_approve(status: ItemStatus) -> Result<(), ApprovalRefusal> {
-    match status {
-        ItemStatus::Approved => Err(ApprovalRefusal::AlreadyApproved),
-        ItemStatus::Draft => Ok(()),
+/// Whether `approver` may approve an item in `status`, written and edited by `hands`, whose
+/// text is `text`, for a consultation publishing in `languages`.
+pub fn may_approve(
+    status: ItemStatus,
+    hands: ItemHands,
+    approver: i64,
+    text: &ItemText,
+    languages: &[Locale],
+) -> Result<(), ApprovalRefusal> {
+    if status == ItemStatus::Approved {
+        return Err(ApprovalRefusal::AlreadyApproved);
+    }
+    if hands.includes(approver) {
+        return Err(ApprovalRefusal::OwnWork);
+    }
+    match text.missing_languages(languages).first() {
+        Some(locale) => Err(ApprovalRefusal::MissingLanguage(*locale)),
+        None => Ok(()),
     }
 }
 
@@ -126,10 +176,40 @@ mod tests {
         assert_eq!(tidy.summary_ja, "a\nb");
     }
 
+    fn both_languages() -> ItemText {
+        ItemText {
+            summary_ja: "要旨".into(),
+            summary_en: "Summary".into(),
+            view_ja: "考え方".into(),
+            view_en: "View".into(),
+            ..Default::default()
+        }
+    }
+
     #[test]
-    fn an_item_is_approved_once() {
-        assert_eq!(may_approve(ItemStatus::Draft), Ok(()));
-        assert_eq!(may_approve(ItemStatus::Approved), Err(ApprovalRefusal::AlreadyApproved));
+    fn an_item_is_approved_once_by_someone_who_neither_wrote_nor_last_edited_it() {
+        let both = [Locale::Ja, Locale::En];
+        let hands = ItemHands { created_by: Some(1), edited_by: Some(2) };
+        let text = both_languages();
+        assert_eq!(may_approve(ItemStatus::Draft, hands, 3, &text, &both), Ok(()));
+        assert_eq!(may_approve(ItemStatus::Draft, hands, 1, &text, &both), Err(ApprovalRefusal::OwnWork));
+        assert_eq!(may_approve(ItemStatus::Draft, hands, 2, &text, &both), Err(ApprovalRefusal::OwnWork));
+        assert_eq!(may_approve(ItemStatus::Approved, hands, 3, &text, &both), Err(ApprovalRefusal::AlreadyApproved));
         assert_eq!("approved".parse::<ItemStatus>(), Ok(ItemStatus::Approved));
+    }
+
+    #[test]
+    fn an_item_needs_text_in_every_language_the_consultation_publishes_in() {
+        let both = [Locale::Ja, Locale::En];
+        let hands = ItemHands::default();
+        let no_english = ItemText { view_en: " ".into(), ..both_languages() };
+        assert_eq!(no_english.missing_languages(&both), vec![Locale::En]);
+        assert_eq!(
+            may_approve(ItemStatus::Draft, hands, 3, &no_english, &both),
+            Err(ApprovalRefusal::MissingLanguage(Locale::En))
+        );
+        assert!(may_approve(ItemStatus::Draft, hands, 3, &no_english, &[Locale::Ja]).is_ok());
+        let changed = ItemText { changed: true, change_ja: "修正します".into(), ..both_languages() };
+        assert_eq!(changed.missing_languages(&both), vec![Locale::En], "the change is explained in English too");
     }
 }

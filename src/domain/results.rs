@@ -2,7 +2,8 @@
 //! opinions each answer covers and the counts the law asks for. Built once at publication and
 //! stored as it is, so a published version never changes.
 use super::locale::{Locale, Localized};
-use chrono::{DateTime, Utc};
+use super::redaction::PublicText;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -11,8 +12,21 @@ pub struct PublishedResults {
     pub version: i32,
     pub published_at: DateTime<Utc>,
     pub title: Localized,
+    /// When opinions could be sent (absent from versions published before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
     pub totals: Totals,
     pub sections: Vec<Section>,
+}
+
+/// The window as the results state it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Window {
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// Post counted if it arrived on or before this local date.
+    pub postal_arrival_deadline: NaiveDate,
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -74,12 +88,13 @@ pub struct PublishedItem {
     pub opinions: Vec<PublishedOpinion>,
 }
 
-/// An opinion as published: its text and, only where the submitter agreed, the organization.
+/// An opinion as published: its text with what staff withheld taken out and, only where the
+/// submitter agreed, the organization.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PublishedOpinion {
     pub number: usize,
-    pub location: Option<String>,
-    pub body: String,
-    pub reason: Option<String>,
+    pub location: Option<PublicText>,
+    pub body: PublicText,
+    pub reason: Option<PublicText>,
     pub organization: Option<String>,
 }

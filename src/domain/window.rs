@@ -1,7 +1,7 @@
 //! The window rule: `opens_at <= received_at < closes_at`, and postal mail by local arrival date.
 use super::channel::Channel;
 use super::consultation::Consultation;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WindowStatus {
@@ -69,6 +69,15 @@ impl Consultation {
             Channel::Postal => self.local_date(arrived_at) > self.postal_deadline(),
             _ => arrived_at >= self.closes_at,
         }
+    }
+
+    /// The first instant at which nothing more can arrive on time by any channel: `closes_at`,
+    /// or the end of the postal arrival date in the consultation's zone if that is later.
+    pub fn closed_for_every_channel_at(&self) -> DateTime<Utc> {
+        let after_post = self.postal_deadline().succ_opt().and_then(|day| {
+            self.time_zone.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.with_timezone(&Utc))
+        });
+        after_post.map_or(self.closes_at, |t| t.max(self.closes_at))
     }
 
     pub fn postal_deadline(&self) -> NaiveDate {

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// Writes `.eml` files to the folder, readable by this user only.
+    File(AsyncFileTransport<Tokio1Executor>, std::path::PathBuf),
     /// Records only that a message went out (never its addresses); for local trials.
     Log,
 }
@@ -27,9 +28,9 @@ impl Mailer {
                 Ok(Mailer::Smtp(transport))
             }
             MailTransport::File => {
-                std::fs::create_dir_all(&settings.file_dir)
+                crate::files::private_dir(&settings.file_dir)
                     .map_err(|e| format!("mail.file_dir {}: {e}", settings.file_dir.display()))?;
-                Ok(Mailer::File(AsyncFileTransport::new(&settings.file_dir)))
+                Ok(Mailer::File(AsyncFileTransport::new(&settings.file_dir), settings.file_dir.clone()))
             }
             MailTransport::Log => Ok(Mailer::Log),
         }
@@ -38,7 +39,10 @@ impl Mailer {
     pub async fn send(&self, message: Message) -> Result<(), String> {
         match self {
             Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Mailer::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::File(t, dir) => {
+                let id = t.send(message).await.map_err(|e| e.to_string())?;
+                crate::files::make_private(&dir.join(format!("{id}.eml"))).map_err(|e| e.to_string())
+            }
             Mailer::Log => {
                 let id = message.headers().get_raw("Message-ID").unwrap_or_default().to_string();
                 tracing::info!(message_id = %id, "email (log transport)");

@@ -1,9 +1,11 @@
 //! JSON API v1: list, detail and submit, with the documented error body.
 use super::error::{AppError, ErrorKind, OrNotFound, OrRespond};
+use super::results::export::PublicResults;
 use super::security::{content_type_is, discard_small_body, read_body};
-use super::AppState;
+use super::{request_locale, AppState};
 use crate::app::intake::PublicSubmission;
 use crate::db::consultations;
+use crate::domain::idempotency::{check_key, KeyProblem};
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, Consultation, Locale, Localized, SubmissionInput};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -42,6 +44,7 @@ pub struct VersionQuery {
 }
 
 pub async fn results(
+    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     q: web::Query<VersionQuery>,
@@ -49,7 +52,7 @@ pub async fn results(
     let stored = state.consultation(&slug).await.found_api()?;
     let (id, version) = (stored.id, q.version);
     match state.db.run(move |c| crate::db::results::load(c, id, version)).await.api()? {
-        Some(published) => Ok(HttpResponse::Ok().json(published)),
+        Some(published) => Ok(HttpResponse::Ok().json(PublicResults::new(&published, request_locale(&req)))),
         None => Err(AppError::json(ErrorKind::NotPublished)),
     }
 }
@@ -236,12 +239,13 @@ pub async fn submit(
             classify(&e)
         )))
     })?;
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| !k.is_empty() && k.len() <= 100)
-        .map(|k| format!("api:{k}"));
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(value) => match check_key(value.as_bytes()) {
+            Ok(k) => Some(format!("api:{k}")),
+            Err(problem) => return Err(AppError::json(ErrorKind::BadRequest(key_problem(problem).into()))),
+        },
+    };
     let submission = PublicSubmission {
         consultation: stored,
         input: parsed.input(default_locale),
@@ -256,6 +260,14 @@ pub async fn submit(
         "receipt_number": accepted.receipt_number,
         "received_at": rfc3339(received_at),
     })))
+}
+
+fn key_problem(problem: KeyProblem) -> &'static str {
+    match problem {
+        KeyProblem::Empty => "the Idempotency-Key header is empty",
+        KeyProblem::TooLong => "the Idempotency-Key header is longer than 100 characters",
+        KeyProblem::NotPrintableAscii => "the Idempotency-Key header may hold printable ASCII only",
+    }
 }
 
 fn classify(e: &serde_json::Error) -> &'static str {

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     PayloadTooLarge,
     UnsupportedMediaType,
     Invalid(Vec<FieldError>),
+    /// An idempotency key already bound to a different submission.
+    IdempotencyKeyReused,
     Window {
         refusal: WindowRefusal,
         opens_at: DateTime<Utc>,
@@ -115,6 +117,7 @@ impl From<Refusal> for ErrorKind {
             Refusal::Invalid(errors) => ErrorKind::Invalid(errors),
             Refusal::RateLimited { retry_after_secs } => ErrorKind::RateLimited { retry_after_secs },
             Refusal::Busy => ErrorKind::Busy,
+            Refusal::KeyReused => ErrorKind::IdempotencyKeyReused,
             Refusal::Failed(e) => e.into(),
         }
     }
@@ -213,6 +216,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::UnsupportedMediaType => "unsupported_media_type",
             ErrorKind::Invalid(_) => "invalid",
+            ErrorKind::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorKind::Window { refusal, .. } => refusal.code(),
             ErrorKind::RateLimited { .. } => "rate_limited",
             ErrorKind::SignInRequired { .. } => "sign_in_required",
@@ -231,6 +235,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => t.t("error_too_large").into(),
             ErrorKind::UnsupportedMediaType => "Send the body as application/json.".into(),
             ErrorKind::Invalid(_) => t.t("error_summary_heading").into(),
+            ErrorKind::IdempotencyKeyReused => t.t("idempotency_key_reused").into(),
             ErrorKind::Window { refusal: WindowRefusal::NotOpen, .. } => t.t("not_open_yet").into(),
             ErrorKind::Window { refusal: WindowRefusal::Closed, .. } => t.t("closed_now").into(),
             ErrorKind::RateLimited { .. } => t.t("error_rate_limited").into(),
@@ -249,7 +254,7 @@ impl ResponseError for AppError {
             ErrorKind::BadRequest(_) => StatusCode::BAD_REQUEST,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorKind::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Invalid(_) | ErrorKind::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Window { .. } => StatusCode::FORBIDDEN,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::SignInRequired { .. } => StatusCode::SEE_OTHER,

@@ -159,6 +159,7 @@ fn blocks(c: &StoredConsultation, v: &SubmissionInput, errors: &[FieldError], lo
 }
 
 struct FormRequest<'a> {
+    request: &'a HttpRequest,
     state: &'a AppState,
     stored: &'a StoredConsultation,
     locale: Locale,
@@ -273,7 +274,7 @@ pub async fn show(
     let locale = request_locale(&req);
     let stored = state.consultation_page(&slug, locale).await?;
     let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
-    let form = FormRequest { state: &state, stored: &stored, locale, token };
+    let form = FormRequest { request: &req, state: &state, stored: &stored, locale, token };
     let v = SubmissionInput { opinions: vec![OpinionInput::default()], locale, ..Default::default() };
     let notice = window_notice(&stored, locale, state.clock.now());
     let mut response = html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
@@ -311,6 +312,17 @@ impl FormRequest<'_> {
                 (StatusCode::TOO_MANY_REQUESTS, t.t("error_rate_limited"), Some(retry_after_secs))
             }
             Refusal::Busy => (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_busy"), Some(RETRY_AFTER_BUSY_SECS)),
+            Refusal::KeyReused => {
+                // This form was sent already with other text: offer a fresh form that keeps it.
+                let (token, new_cookie) = self.state.forms.for_browser(self.request, self.state.secure_cookies());
+                let again = FormRequest { token, ..*self };
+                let page = again.form_page(v, Vec::new(), t.t("form_already_sent").to_string())?;
+                let mut response = html_no_store(StatusCode::CONFLICT, page);
+                if let Some(cookie) = new_cookie {
+                    let _ = response.add_cookie(&cookie);
+                }
+                return Ok(response);
+            }
             Refusal::Failed(e) if e.is_unavailable() => {
                 tracing::warn!(cause = %super::error::chain(&e), "a web submission could not be stored");
                 (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_busy"), Some(RETRY_AFTER_BUSY_SECS))
@@ -358,7 +370,7 @@ pub async fn post(
         // Not our form, or cookies are off: keep the text, give a fresh token, ask again.
         state.metrics.refused_token.inc();
         let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
-        let form = FormRequest { state: &state, stored: &stored, locale, token };
+        let form = FormRequest { request: &req, state: &state, stored: &stored, locale, token };
         let page = form.form_page(v, Vec::new(), t.t("refused_token").to_string())?;
         let mut response = html_no_store(StatusCode::FORBIDDEN, page);
         if let Some(cookie) = new_cookie {
@@ -366,7 +378,7 @@ pub async fn post(
         }
         return Ok(response);
     };
-    let form = FormRequest { state: &state, stored: &stored, locale, token };
+    let form = FormRequest { request: &req, state: &state, stored: &stored, locale, token };
 
     if pairs.get(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
         // Filled only by robots; a person who somehow did still gets their text back.

@@ -118,10 +118,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/submit", web::get().to(form::show))
                 .route("/submit", web::post().to(form::post))
                 .route("/receipt/{receipt}", web::get().to(public::receipt))
-                .route("/results", web::get().to(results::page))
-                .route("/results.csv", web::get().to(results::csv))
-                .route("/results.json", web::get().to(results::json))
-                .route("/results.xlsx", web::get().to(results::xlsx)),
+                .route("/results", web::get().to(results::page::page))
+                .route("/results.csv", web::get().to(results::export::csv_file))
+                .route("/results.json", web::get().to(results::export::json_file))
+                .route("/results.xlsx", web::get().to(results::export::xlsx_file)),
         )
         .configure(staff::routes)
         .route("/", web::get().to(public::home))

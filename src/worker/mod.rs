@@ -36,10 +36,16 @@ impl Worker {
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = std::time::Duration::from_millis(self.settings.worker.poll_interval_ms);
         loop {
-            match self.run_once().await {
-                Ok(0) => {}
-                Ok(_) => continue,
-                Err(e) => tracing::error!(error = %e, "outbox pass failed"),
+            let emails = self.run_once().await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "outbox pass failed");
+                0
+            });
+            let scanned = self.scan_once().await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "personal-data scan failed");
+                0
+            });
+            if emails + scanned > 0 {
+                continue;
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -50,6 +56,15 @@ impl Worker {
                 return;
             }
         }
+    }
+
+    /// One pass of the personal-data scan (redaction suggestions); returns how many opinions
+    /// it read.
+    pub async fn scan_once(&self) -> Result<usize, DbError> {
+        let (db, now) = (self.db.clone(), self.clock.now());
+        tokio::task::spawn_blocking(move || crate::app::redaction::scan_pending(&db, now))
+            .await
+            .map_err(|_| DbError::Cancelled)?
     }
 
     /// One pass over due jobs; returns how many it handled. Emails go out a few at a time; the

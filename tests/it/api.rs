@@ -154,7 +154,44 @@ async fn a_repeated_idempotency_key_returns_the_first_receipt(backend: Backend) 
     assert_eq!(app.count("submissions").await, 1);
 }
 
+/// Two clients that both use the key "1" with different bodies: the second is refused and
+/// never gets the first person's receipt; bad keys are refused, not ignored.
+async fn a_key_used_for_other_content_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let url = format!("{}{SUBMIT}", app.url);
+    let send = |key: &'static [u8], body: Value| {
+        let (client, url) = (app.client.clone(), url.clone());
+        async move {
+            let key = reqwest::header::HeaderValue::from_bytes(key).unwrap();
+            let r = client.post(&url).header("idempotency-key", key).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s1, first) = send(b"1", api_submission("basic-rules", "the first person's opinion")).await;
+    assert_eq!(s1, 201);
+    let (s2, second) = send(b"1", api_submission("basic-rules", "the second person's opinion")).await;
+    assert_eq!(s2, 422);
+    assert_eq!(second["error"], "idempotency_key_reused");
+    assert!(second.get("receipt_number").is_none());
+    let (s3, retry) = send(b"1", api_submission("basic-rules", "the first person's opinion")).await;
+    assert_eq!((s3, &retry["receipt_number"]), (200, &first["receipt_number"]), "a true retry");
+    assert_eq!(app.count("submissions").await, 1);
+    let receipt = first["receipt_number"].as_str().unwrap();
+    let page = app.get(&format!("/c/ismap-2020/receipt/{receipt}")).await.text().await.unwrap();
+    assert!(!page.contains("the second person"), "nobody reads another's text");
+    for key in [&b"k".repeat(101)[..], "鍵".as_bytes(), b"   "] {
+        let r = app.client.post(&url).header("idempotency-key", reqwest::header::HeaderValue::from_bytes(key).unwrap());
+        let r = r.json(&api_submission("basic-rules", "x")).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{key:?}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "bad_request");
+        assert!(body["message"].as_str().unwrap().contains("Idempotency-Key"));
+    }
+    assert_eq!(app.count("submissions").await, 1, "refused keys store nothing");
+}
+
 on_both_backends!(
+    a_key_used_for_other_content_is_refused,
     lists_consultations_with_status,
     a_submission_is_stored_with_its_opinions,
     the_window_is_exact_at_both_ends,

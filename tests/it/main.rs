@@ -8,6 +8,8 @@ mod browser;
 mod email;
 mod operations;
 mod privacy;
+mod publication;
+mod redaction;
 mod staff;
 mod storage;
 mod surge;

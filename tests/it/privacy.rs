@@ -91,3 +91,44 @@ async fn opinion_text_is_escaped_everywhere_it_is_shown(backend: Backend) {
 }
 
 on_both_backends!(personal_data_never_reaches_the_logs, opinion_text_is_escaped_everywhere_it_is_shown);
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+/// Everything pubcom writes holds or may hold personal data: only its own user may read it.
+/// A scan named `evil.html` that holds PNG bytes downloads as a PNG.
+async fn files_on_disk_are_private_and_scans_download_as_what_they_are(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |s| s.mail.transport = pubcom::config::MailTransport::File).await;
+    let body = json!({"submitter": {"email": "files@example.jp"}, "opinions": [{"body": "files"}]});
+    assert_eq!(app.post_json("/api/v1/consultations/ismap-2020/submissions", &body).await.status(), 201);
+    wait_for_outbox_to_drain(&app).await;
+    let root = app.database.dir().to_path_buf();
+    assert_eq!(mode(&root.join("data")), 0o700, "data_dir");
+    assert_eq!(mode(&root.join("data/secret_key")), 0o600);
+    assert_eq!(mode(&root.join("mail")), 0o700, "mail.file_dir");
+    let mails: Vec<_> = std::fs::read_dir(root.join("mail")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(mails.len(), 1, "one receipt email written");
+    assert_eq!(mode(&mails[0]), 0o600, "{}", mails[0].display());
+    if backend == Backend::Sqlite {
+        for file in ["pubcom.sqlite3", "pubcom.sqlite3-wal", "pubcom.sqlite3-shm"] {
+            assert_eq!(mode(&root.join(file)), 0o600, "{file}");
+        }
+    }
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2020, 4, 21, 3, 0, 0).unwrap());
+    let clerk = crate::staff::signed_in(&app, "clerk", pubcom::domain::staff::Role::Clerk).await;
+    let letter = crate::staff::letter("postal", "2020-04-20", "");
+    let saved = crate::staff::transcribe(&clerk, &letter, Some(("evil.html", crate::staff::png()))).await;
+    let receipt = crate::staff::receipt_of(&saved);
+    let scans: Vec<_> = std::fs::read_dir(root.join("data/attachments")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(mode(&root.join("data/attachments")), 0o700);
+    assert_eq!(mode(&scans[0]), 0o600);
+    let page = clerk.get(&format!("/staff/transcriptions/{receipt}")).await.text().await.unwrap();
+    let link = page[page.find("/staff/attachments/").unwrap()..].split('"').next().unwrap().to_string();
+    let download = clerk.get(&link).await;
+    assert_eq!(download.headers()["content-type"], "image/png");
+    assert_eq!(download.headers()["content-disposition"], "attachment; filename=\"evil.png\"");
+}
+
+on_both_backends!(files_on_disk_are_private_and_scans_download_as_what_they_are);

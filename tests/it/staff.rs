@@ -92,13 +92,13 @@ pub fn receipt_of_transcription(response: &reqwest::Response) -> String {
     receipt_of(response)
 }
 
-fn receipt_of(response: &reqwest::Response) -> String {
+pub fn receipt_of(response: &reqwest::Response) -> String {
     assert_eq!(response.status(), 303, "transcription saved");
     let location = response.headers()["location"].to_str().unwrap();
     location.trim_start_matches("/staff/transcriptions/").split('?').next().unwrap().to_string()
 }
 
-fn letter<'a>(channel: &'a str, date: &'a str, time: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn letter<'a>(channel: &'a str, date: &'a str, time: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("channel", channel),
         ("arrival_date", date),
@@ -481,7 +481,8 @@ async fn every_staff_route_checks_the_role(backend: Backend) {
                 view_ja: "v".into(),
                 ..Default::default()
             };
-            let item = pubcom::db::responses::create(c, cid, None, &text, chrono::Utc::now())?;
+            let author = pubcom::db::staff::find_by_username(c, "typist")?.unwrap().id;
+            let item = pubcom::db::responses::create(c, cid, None, &text, author, chrono::Utc::now())?;
             Ok((opinion, item))
         })
         .await
@@ -571,7 +572,7 @@ async fn every_staff_route_checks_the_role(backend: Backend) {
             "POST",
             r.clone(),
             vec![Analyst, Approver, Admin],
-            vec![("summary_ja", "要旨"), ("view_ja", "考え方")],
+            vec![("summary_ja", "要旨"), ("view_ja", "考え方"), ("summary_en", "Summary"), ("view_en", "View")],
             Each(303),
         ),
         ("POST", format!("{r}/approve"), vec![Approver, Admin], vec![], Then(303, 409)),

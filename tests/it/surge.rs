@@ -7,9 +7,9 @@ use std::sync::atomic::Ordering;
 
 const SUBMIT: &str = "/api/v1/consultations/ismap-2020/submissions";
 
-async fn wait_queued(app: &TestApp, n: u64) {
+async fn wait_queued(app: &TestApp, n: i64) {
     for _ in 0..400 {
-        if app.writer.stats.queued.load(Ordering::Relaxed) >= n {
+        if app.writer.stats.handed_over.load(Ordering::SeqCst) >= n {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
@@ -86,20 +86,26 @@ async fn a_batch_keeps_the_order_of_arrival(backend: Backend) {
     assert_eq!(stored, receipts, "ids follow the order of arrival");
 }
 
+/// Within one batch, a key repeated with the same content (a retry) gets the first receipt;
+/// repeated with other content it is refused and nothing of it is stored.
 async fn a_key_repeated_in_one_batch_gets_the_first_receipt(backend: Backend) {
     let app = spawn_app(backend).await;
     app.writer.pause();
     let first = post(&app, api_submission("basic-rules", "first"), Some("same-key"));
     wait_queued(&app, 1).await;
+    let retry = post(&app, api_submission("basic-rules", "first"), Some("same-key"));
     let clash = post(&app, api_submission("basic-rules", "second with the same key"), Some("same-key"));
     let other = post(&app, api_submission("audit-guidelines", "unrelated"), None);
-    wait_queued(&app, 3).await;
+    wait_queued(&app, 4).await;
     app.writer.resume();
     let (s1, b1) = first.await.unwrap();
-    let (s2, b2) = clash.await.unwrap();
-    let (s3, _) = other.await.unwrap();
-    assert_eq!((s1, s2, s3), (201, 200, 201));
-    assert_eq!(b1["receipt_number"], b2["receipt_number"], "the clash gets the first receipt, not an error");
+    let (s2, b2) = retry.await.unwrap();
+    let (s3, b3) = clash.await.unwrap();
+    let (s4, _) = other.await.unwrap();
+    assert_eq!((s1, s2, s3, s4), (201, 200, 422, 201));
+    assert_eq!(b1["receipt_number"], b2["receipt_number"], "the retry gets the first receipt");
+    assert_eq!(b3["error"], "idempotency_key_reused");
+    assert!(b3.get("receipt_number").is_none(), "never someone else's receipt");
     assert_eq!(app.writer.stats.batches.load(Ordering::Relaxed), 1);
     assert_eq!(app.count("submissions").await, 2);
 }

@@ -7,13 +7,13 @@ use serde_json::{json, Value};
 
 const SUBMIT: &str = "/api/v1/consultations/ismap-2020/submissions";
 
-async fn submit(app: &TestApp, body: Value) -> String {
+pub async fn submit(app: &TestApp, body: Value) -> String {
     let r = app.post_json(SUBMIT, &body).await;
     assert_eq!(r.status(), 201);
     r.json::<Value>().await.unwrap()["receipt_number"].as_str().unwrap().to_string()
 }
 
-async fn opinion_ids(app: &TestApp) -> Vec<i64> {
+pub async fn opinion_ids(app: &TestApp) -> Vec<i64> {
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -29,14 +29,14 @@ async fn opinion_ids(app: &TestApp) -> Vec<i64> {
         .unwrap()
 }
 
-async fn post_opinion(c: &StaffClient, id: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+pub async fn post_opinion(c: &StaffClient, id: i64, fields: &[(&str, &str)]) -> reqwest::Response {
     let csrf = c.csrf().await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
     c.post(&format!("/staff/opinions/{id}"), &all).await
 }
 
-fn location_id(r: &reqwest::Response, prefix: &str) -> i64 {
+pub fn location_id(r: &reqwest::Response, prefix: &str) -> i64 {
     assert_eq!(r.status(), 303, "expected a redirect");
     r.headers()["location"]
         .to_str()
@@ -49,7 +49,7 @@ fn location_id(r: &reqwest::Response, prefix: &str) -> i64 {
         .unwrap()
 }
 
-async fn new_item(c: &StaffClient, draft: &str, view_en: &str) -> i64 {
+pub async fn new_item(c: &StaffClient, draft: &str, view_en: &str) -> i64 {
     let csrf = c.csrf().await;
     let r = c
         .post(
@@ -70,14 +70,16 @@ async fn new_item(c: &StaffClient, draft: &str, view_en: &str) -> i64 {
     location_id(&r, "/staff/responses/")
 }
 
-async fn publish(c: &StaffClient) -> reqwest::Response {
+pub async fn publish(c: &StaffClient) -> reqwest::Response {
     let csrf = c.csrf().await;
     c.post("/staff/c/ismap-2020/publish", &[("csrf", &csrf)]).await
 }
 
-async fn approve(c: &StaffClient, item: i64) {
+pub async fn approve(c: &StaffClient, item: i64) {
     let csrf = c.csrf().await;
-    assert_eq!(c.post(&format!("/staff/responses/{item}/approve"), &[("csrf", &csrf)]).await.status(), 303);
+    let r = c.post(&format!("/staff/responses/{item}/approve"), &[("csrf", &csrf)]).await;
+    let status = r.status();
+    assert_eq!(status, 303, "{}", r.text().await.unwrap());
 }
 
 /// The whole second half of the product: triage, answers, coverage, publication, exports.
@@ -123,7 +125,7 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
         ("opinion-0-draft", "management-standards"),
         ("opinion-0-body", "遅れて届いた手紙"),
     ];
-    receipt_of_transcription(&transcribe(&clerk, &late_letter, None).await);
+    let late_receipt = receipt_of_transcription(&transcribe(&clerk, &late_letter, None).await);
 
     let analyst = signed_in(&app, "analyst1", Role::Analyst).await;
     let approver = signed_in(&app, "approver1", Role::Approver).await;
@@ -266,6 +268,16 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
     assert_eq!(publish(&approver).await.status(), 409);
     approve(&approver, item).await;
 
+    // The late letter is not considered, but its transcription is checked like any other.
+    let refused = publish(&approver).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains(&format!("/staff/transcriptions/{late_receipt}\"")));
+    let csrf = approver.csrf().await;
+    let verified = approver
+        .post(&format!("/staff/transcriptions/{late_receipt}/verify"), &[("csrf", &csrf), ("decision", "verify")])
+        .await;
+    assert_eq!(verified.status(), 303);
+
     let published = publish(&approver).await;
     assert_eq!(published.status(), 303);
     assert_eq!(published.headers()["location"], "/c/ismap-2020/results?version=1");
@@ -340,7 +352,7 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
     let csrf = analyst.csrf().await;
     let mut v2 = edit.to_vec();
     v2[0] = ("csrf", csrf.as_str());
-    v2[4] = ("summary_en", "Audit interval (second version)");
+    v2[3] = ("summary_en", "Audit interval (second version)");
     assert_eq!(analyst.post(&format!("/staff/responses/{item}"), &v2).await.status(), 303);
     approve(&approver, item).await;
     assert_eq!(publish(&approver).await.headers()["location"], "/c/ismap-2020/results?version=2");
@@ -366,7 +378,7 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
 }
 
 /// Reads the text of every XML part of a small XLSX (stored or deflated entries).
-fn unzip_text(bytes: &[u8]) -> String {
+pub fn unzip_text(bytes: &[u8]) -> String {
     // The XLSX is written by rust_xlsxwriter; read it back with the same zip crate family.
     let reader = std::io::Cursor::new(bytes.to_vec());
     let mut archive = zip::ZipArchive::new(reader).expect("a zip archive");

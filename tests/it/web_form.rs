@@ -84,6 +84,27 @@ async fn a_double_click_makes_one_submission(backend: Backend) {
     assert_eq!(app.count("submissions").await, 1);
 }
 
+/// Back after sending, the person changes the text and sends the same form again: the change
+/// is not dropped in favour of the first receipt; the form comes back with the text and a fresh
+/// token, and sending it makes a second submission.
+async fn a_sent_form_sent_again_with_other_text_keeps_the_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = open_form(&app, "en").await;
+    let first = app.post_form(FORM, &fields(&token, "send", "my first version")).await;
+    assert_eq!(first.status(), 303);
+    let again = app.post_form(FORM, &fields(&token, "send", "my changed version")).await;
+    assert_eq!(again.status(), 409);
+    let html = again.text().await.unwrap();
+    assert!(html.contains(">my changed version</textarea>"), "the changed text is kept");
+    assert!(html.contains("sent once already"));
+    let fresh = form_token(&html);
+    assert_ne!(fresh, token);
+    let second = app.post_form(FORM, &fields(&fresh, "send", "my changed version")).await;
+    assert_eq!(second.status(), 303);
+    assert_ne!(first.headers()["location"], second.headers()["location"], "a receipt of its own");
+    assert_eq!(app.count("submissions").await, 2);
+}
+
 async fn a_late_post_is_refused_and_the_text_shown_back(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = open_form(&app, "ja").await;
@@ -184,6 +205,7 @@ async fn every_public_page_is_bilingual(backend: Backend) {
 }
 
 on_both_backends!(
+    a_sent_form_sent_again_with_other_text_keeps_the_text,
     the_journey_form_error_confirm_send_receipt,
     a_double_click_makes_one_submission,
     a_late_post_is_refused_and_the_text_shown_back,

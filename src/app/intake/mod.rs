@@ -6,10 +6,11 @@ mod rate_limit;
 pub mod writer;
 
 pub use rate_limit::RateLimiter;
-pub use writer::{Permit, Writer, WriterSettings};
+pub use writer::{Permit, Stored, Writer, WriterSettings};
 
 use crate::db::consultations::StoredConsultation;
 use crate::db::DbError;
+use crate::domain::idempotency::request_hash;
 use crate::domain::{Channel, FieldError, SubmissionInput, ValidSubmission, WindowRefusal};
 use crate::metrics::Metrics;
 use chrono::{DateTime, Utc};
@@ -49,6 +50,8 @@ pub enum Refusal {
     },
     /// Too much is being handled at once.
     Busy,
+    /// The idempotency key was used for a different submission.
+    KeyReused,
     /// The database could not store it.
     Failed(DbError),
 }
@@ -122,6 +125,7 @@ impl Intake {
         };
         let slug = s.consultation.consultation.slug.clone();
         let pending = writer::Pending {
+            request_hash: request_hash(&slug, &valid),
             consultation: s.consultation,
             submission: valid,
             channel: s.channel,
@@ -129,7 +133,11 @@ impl Intake {
             idempotency_key: s.idempotency_key,
         };
         let accepted = match self.writer.submit(&admission.permit, pending).await {
-            Ok(accepted) => accepted,
+            Ok(Stored::Accepted(accepted)) => accepted,
+            Ok(Stored::KeyReused) => {
+                self.metrics.refused_invalid.inc();
+                return Err(Refusal::KeyReused);
+            }
             Err(writer::WriteError::Busy) => return Err(self.busy()),
             Err(writer::WriteError::Db(e)) => return Err(Refusal::Failed(e)),
         };

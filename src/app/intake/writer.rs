@@ -6,12 +6,13 @@
 use super::Accepted;
 use crate::clock::Clock;
 use crate::db::consultations::StoredConsultation;
-use crate::db::submissions::{self, NewSubmission};
+use crate::db::submissions::{self, BoundKey, NewSubmission};
 use crate::db::{Db, DbError};
+use crate::domain::idempotency::{replay, Replay};
 use crate::domain::{Channel, ReceiptNumber, ValidSubmission};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -39,6 +40,8 @@ pub struct Pending {
     pub channel: Channel,
     pub received_at: DateTime<Utc>,
     pub idempotency_key: Option<String>,
+    /// Digest of what was sent, bound to the idempotency key.
+    pub request_hash: String,
 }
 
 impl Pending {
@@ -53,14 +56,23 @@ impl Pending {
             late: self.consultation.consultation.is_late(self.channel, self.received_at),
             receipt_number: receipt,
             idempotency_key: self.idempotency_key.as_deref(),
+            request_hash: Some(&self.request_hash),
             transcription: None,
         }
     }
 }
 
+/// What became of one queued submission.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    Accepted(Accepted),
+    /// Its idempotency key is bound to a different request: nothing was stored.
+    KeyReused,
+}
+
 pub struct WriteRequest {
     pending: Pending,
-    reply: oneshot::Sender<Result<Accepted, DbError>>,
+    reply: oneshot::Sender<Result<Stored, DbError>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +87,10 @@ pub enum WriteError {
 pub struct WriterStats {
     /// Requests waiting in the queue right now.
     pub queued: AtomicU64,
+    /// Requests handed to the writer threads and not yet taken into a batch (`queued` counts
+    /// a place as soon as it is reserved, a moment before the request is handed over). Signed:
+    /// a writer may take a request a moment before it is counted here.
+    pub handed_over: AtomicI64,
     /// Submission requests admitted and not yet answered.
     pub in_flight: AtomicU64,
     pub batches: AtomicU64,
@@ -137,7 +153,7 @@ impl Writer {
 
     /// Queues a submission and waits for its batch to commit. Only an admitted request may
     /// queue one, so every submission counts against the in-flight limit.
-    pub async fn submit(&self, _admitted: &Permit, pending: Pending) -> Result<Accepted, WriteError> {
+    pub async fn submit(&self, _admitted: &Permit, pending: Pending) -> Result<Stored, WriteError> {
         let (reply, answer) = oneshot::channel();
         let request = WriteRequest { pending, reply };
         // Admission: at most `capacity` requests wait, counting one a writer holds while paused.
@@ -146,7 +162,9 @@ impl Writer {
             return Err(WriteError::Busy);
         }
         match self.queue.try_send(request) {
-            Ok(()) => {}
+            Ok(()) => {
+                self.stats.handed_over.fetch_add(1, Ordering::SeqCst);
+            }
             Err(e) => {
                 self.stats.queued.fetch_sub(1, Ordering::Relaxed);
                 return Err(match e {
@@ -222,6 +240,7 @@ fn run(
         };
         let size = batch.len() as u64;
         stats.queued.fetch_sub(size, Ordering::Relaxed);
+        stats.handed_over.fetch_sub(size as i64, Ordering::SeqCst);
         let now = clock.now();
         let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|r| (r.pending, r.reply)).unzip();
         let outcome = match db.write_blocking(|conn| store_batch(conn, &requests, now)) {
@@ -235,12 +254,13 @@ fn run(
         };
         match outcome {
             Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
+                // Counted before anyone hears back, so the figures already include this batch.
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats.submissions.fetch_add(size, Ordering::Relaxed);
                 stats.largest_batch.fetch_max(size, Ordering::Relaxed);
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
                 notify.notify_one();
             }
             Err(e) => {
@@ -255,44 +275,72 @@ fn run(
     }
 }
 
+/// What a request's idempotency key says, given what the key is bound to; an expired binding
+/// is released so the key can be bound again.
+fn replay_of(
+    conn: &mut crate::db::DbConnection,
+    request: &Pending,
+    bound: Option<&BoundKey>,
+    now: DateTime<Utc>,
+) -> Result<Option<Stored>, DbError> {
+    let (Some(key), Some(b)) = (&request.idempotency_key, bound) else {
+        return Ok(None);
+    };
+    Ok(match replay(Some((&b.request_hash, b.created_at)), &request.request_hash, now) {
+        Replay::Same => Some(Stored::Accepted(Accepted { receipt_number: b.receipt_number.clone(), new: false })),
+        Replay::Reused => Some(Stored::KeyReused),
+        Replay::New => {
+            submissions::release_key(conn, key)?;
+            None
+        }
+    })
+}
+
 /// Stores a whole batch with a few statements: one lookup of the idempotency keys, then one
-/// multi-row insert per table. A key used twice in the batch (a double click) is stored once
-/// and both requests get that receipt.
+/// multi-row insert per table. A key used twice in the batch (a double click) is stored once:
+/// the same request again gets that receipt, a different one is refused.
 fn store_batch(
     conn: &mut crate::db::DbConnection,
     requests: &[Pending],
     now: DateTime<Utc>,
-) -> Result<Vec<Result<Accepted, DbError>>, DbError> {
+) -> Result<Vec<Result<Stored, DbError>>, DbError> {
     let keys: Vec<&str> = requests.iter().filter_map(|r| r.idempotency_key.as_deref()).collect();
-    let mut known = if keys.is_empty() { HashMap::new() } else { submissions::receipts_for_keys(conn, &keys)? };
+    let mut known = if keys.is_empty() { HashMap::new() } else { submissions::bound_keys(conn, &keys)? };
     let receipts: Vec<ReceiptNumber> = requests.iter().map(|_| ReceiptNumber::generate(&mut rand::rng())).collect();
-    let mut accepted = Vec::with_capacity(requests.len());
+    let mut outcomes = Vec::with_capacity(requests.len());
     let mut news = Vec::with_capacity(requests.len());
     for (request, receipt) in requests.iter().zip(&receipts) {
-        if let Some(existing) = request.idempotency_key.as_ref().and_then(|k| known.get(k)) {
-            accepted.push(Ok(Accepted { receipt_number: existing.clone(), new: false }));
+        let bound = request.idempotency_key.as_ref().and_then(|k| known.get(k));
+        if let Some(answer) = replay_of(conn, request, bound, now)? {
+            outcomes.push(Ok(answer));
             continue;
         }
         if let Some(k) = &request.idempotency_key {
-            known.insert(k.clone(), receipt.to_string());
+            let binding = BoundKey {
+                receipt_number: receipt.to_string(),
+                request_hash: request.request_hash.clone(),
+                created_at: now,
+            };
+            known.insert(k.clone(), binding);
         }
         news.push(request.to_store(receipt));
-        accepted.push(Ok(Accepted { receipt_number: receipt.to_string(), new: true }));
+        outcomes.push(Ok(Stored::Accepted(Accepted { receipt_number: receipt.to_string(), new: true })));
     }
     submissions::insert_many(conn, &news, now)?;
-    Ok(accepted)
+    Ok(outcomes)
 }
 
 /// Stores one submission inside a savepoint of the batch's transaction.
-fn store_one(conn: &mut crate::db::DbConnection, request: &Pending, now: DateTime<Utc>) -> Result<Accepted, DbError> {
+fn store_one(conn: &mut crate::db::DbConnection, request: &Pending, now: DateTime<Utc>) -> Result<Stored, DbError> {
     submissions::with_fresh_receipt(conn, |c, receipt| {
         // Looked up again on each attempt: another writer may have stored the same key.
         if let Some(k) = &request.idempotency_key {
-            if let Some(existing) = submissions::receipt_for_key(c, k)? {
-                return Ok(Accepted { receipt_number: existing, new: false });
+            let bound = submissions::bound_keys(c, &[k])?;
+            if let Some(answer) = replay_of(c, request, bound.get(k), now)? {
+                return Ok(answer);
             }
         }
         submissions::insert(c, &request.to_store(receipt), now)?;
-        Ok(Accepted { receipt_number: receipt.to_string(), new: true })
+        Ok(Stored::Accepted(Accepted { receipt_number: receipt.to_string(), new: true }))
     })
 }

@@ -52,12 +52,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/c/{slug}/opinions/bulk", web::post().to(triage::bulk::bulk))
             .route("/opinions/{id}", web::get().to(triage::opinion::detail))
             .route("/opinions/{id}", web::post().to(triage::opinion::change))
+            .route("/opinions/{id}/redactions", web::post().to(triage::redaction::withhold))
+            .route("/opinions/{id}/redactions/{redaction}", web::post().to(triage::redaction::decide))
+            .route("/opinions/{id}/contact", web::post().to(triage::redaction::reveal_contact))
+            .route("/c/{slug}/redactions.csv", web::get().to(triage::redaction::export))
             .route("/c/{slug}/responses", web::get().to(responses::list))
             .route("/c/{slug}/responses", web::post().to(responses::create))
             .route("/responses/{id}", web::get().to(responses::edit))
             .route("/responses/{id}", web::post().to(responses::update))
             .route("/responses/{id}/approve", web::post().to(responses::approve))
             .route("/c/{slug}/publish", web::get().to(publish::review))
+            .route("/c/{slug}/publish/check.csv", web::get().to(publish::failures_csv))
             .route("/c/{slug}/publish", web::post().to(publish::publish)),
     );
 }

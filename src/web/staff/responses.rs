@@ -282,10 +282,19 @@ pub async fn approve(
     let staff = require(&req, &state, Permission::Approve).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let id = id.into_inner();
-    let outcome = ops::approve(&state.db, staff.actor(), id, state.clock.now()).await;
-    let t = Tr::new(request_locale(&req));
+    let locale = request_locale(&req);
+    let (_, stored) =
+        state.with_consultation(locale, move |c| responses::find(c, id), |i: &Item| i.consultation_id).await?;
+    let languages = stored.consultation.publication_languages.clone();
+    let outcome = ops::approve(&state.db, staff.actor(), id, languages, state.clock.now()).await;
+    let t = Tr::new(locale);
     answer(&req, &state, &staff, id, outcome, |refusal| match refusal {
         ApprovalRefusal::AlreadyApproved => (StatusCode::CONFLICT, t.t("item_status_approved").into()),
+        ApprovalRefusal::OwnWork => (StatusCode::FORBIDDEN, t.t("approve_own").into()),
+        ApprovalRefusal::MissingLanguage(missing) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{} ({})", t.t("approve_missing_language"), Tr::new(missing).t("language_name")),
+        ),
     })
     .await
 }

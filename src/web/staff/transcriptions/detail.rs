@@ -6,8 +6,9 @@ use crate::app::transcription;
 use crate::db::transcriptions::{self as tdb, Contact};
 use crate::domain::staff::Permission;
 use crate::domain::transcription::Verification;
+use crate::files::FileKind;
 use crate::i18n::{self, channel_label, verification_label, Tr};
-use crate::web::error::{AppError, OrRefused, OrRespond};
+use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::staff::{checked_form, require, Staff, StaffNav};
 use crate::web::view::{draft_code, draft_items, draft_label, DraftItem};
@@ -61,6 +62,7 @@ struct DetailPage {
     state_code: &'static str,
     typed_by: String,
     checked_by: String,
+    corrected_by: String,
     comment: String,
     opinions: Vec<OpinionView>,
     revisions: Vec<RevisionView>,
@@ -89,7 +91,8 @@ pub(super) async fn detail_page(
     let Loaded { meta: m, stored } = loaded;
     let c = &stored.consultation;
     let sid = m.submission_id;
-    let ids: Vec<i64> = [m.transcribed_by, m.verified_by, m.late_accepted_by].into_iter().flatten().collect();
+    let ids: Vec<i64> =
+        [m.transcribed_by, m.verified_by, m.late_accepted_by, m.corrected_by].into_iter().flatten().collect();
     let (opinions, revisions, attachments, names) = state
         .db
         .run(move |conn| {
@@ -132,7 +135,7 @@ pub(super) async fn detail_page(
         })
         .collect();
     let verification = m.verification.unwrap_or(Verification::Unverified);
-    let own_work = m.transcribed_by == Some(staff.user.id);
+    let own_work = m.hands().includes(staff.user.id);
     let page = DetailPage {
         page: PageContext::new(
             locale,
@@ -152,6 +155,7 @@ pub(super) async fn detail_page(
         state_code: verification.as_str(),
         typed_by: name_of(m.transcribed_by),
         checked_by: name_of(m.verified_by),
+        corrected_by: name_of(m.corrected_by),
         comment: m.verification_comment.clone().unwrap_or_default(),
         opinions: opinion_views,
         revisions,
@@ -214,14 +218,13 @@ pub async fn download(
     let downloaded =
         transcription::download(&state.db, &state.files, staff.actor(), id.into_inner(), state.clock.now()).await;
     let Ok((attachment, bytes)) = downloaded.refused_page(locale)?;
-    let ascii_name: String = attachment
-        .original_name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' })
-        .collect();
+    let kind = FileKind::from_content_type(&attachment.content_type).ok_or_else(|| {
+        AppError::html(locale, ErrorKind::internal(format!("attachment {} has an unknown type", attachment.id)))
+    })?;
+    let name = kind.download_name(&attachment.original_name);
     Ok(HttpResponse::Ok()
-        .content_type(attachment.content_type)
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{ascii_name}\"")))
+        .content_type(kind.content_type())
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
         .insert_header(("Cache-Control", "no-store"))
         .body(bytes))
 }

@@ -21,6 +21,9 @@ pub struct FilterQuery {
     pub assignee: String,
     #[serde(default)]
     pub linked: String,
+    /// "yes": only opinions with redaction suggestions nobody has decided on.
+    #[serde(default)]
+    pub suggested: String,
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -34,8 +37,8 @@ pub struct FilterQuery {
 }
 
 impl FilterQuery {
-    pub const KEYS: [&'static str; 11] =
-        ["draft", "state", "tag", "channel", "late", "assignee", "linked", "from", "to", "q", "order"];
+    pub const KEYS: [&'static str; 12] =
+        ["draft", "state", "tag", "channel", "late", "assignee", "linked", "suggested", "from", "to", "q", "order"];
 
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let get =
@@ -48,6 +51,7 @@ impl FilterQuery {
             late: get("late"),
             assignee: get("assignee"),
             linked: get("linked"),
+            suggested: get("suggested"),
             from: get("from"),
             to: get("to"),
             q: get("q"),
@@ -65,6 +69,7 @@ impl FilterQuery {
             &self.late,
             &self.assignee,
             &self.linked,
+            &self.suggested,
             &self.from,
             &self.to,
             &self.q,
@@ -101,6 +106,7 @@ impl FilterQuery {
             "none" => Assignee::Nobody,
             id => id.parse().map(Assignee::User).unwrap_or(Assignee::Any),
         };
+        f.unresolved_suggestions = self.suggested == "yes";
         f.linked = match self.linked.as_str() {
             "yes" => Some(true),
             "no" => Some(false),

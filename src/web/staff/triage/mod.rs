@@ -5,6 +5,7 @@ pub mod filter;
 pub mod list;
 pub mod opinion;
 pub mod overview;
+pub mod redaction;
 
 use crate::db::consultations::StoredConsultation;
 use crate::db::{responses, staff as staff_db};

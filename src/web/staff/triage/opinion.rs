@@ -1,9 +1,12 @@
 //! One opinion's page and the changes made on it: state, assignment, tags, notes, moving it to
-//! another draft and linking it to a response item.
+//! another draft and linking it to a response item. Redaction has its own module.
 use super::super::{checked_form, require, Staff, StaffNav};
+use super::redaction::{field_choices, reason_choices, views, PublishedPreview, RedactionView};
 use super::{item_choices, staff_choices, state_choices};
 use crate::app::triage::{self, ChangeRefusal, OpinionChange};
 use crate::db::consultations::StoredConsultation;
+use crate::db::redactions;
+use crate::db::transcriptions::Contact;
 use crate::db::triage as tdb;
 use crate::domain::staff::Permission;
 use crate::domain::triage::{StateRefusal, StateRequest};
@@ -43,7 +46,35 @@ struct OpinionPage {
     staff_list: Vec<Choice>,
     items: Vec<Choice>,
     can_link: bool,
+    can_reveal: bool,
+    contact: Option<Contact>,
+    redactions: Vec<RedactionView>,
+    unresolved: usize,
+    preview: PublishedPreview,
+    reasons: Vec<Choice>,
+    fields: Vec<Choice>,
     message: String,
+}
+
+/// What a page shows besides the opinion: a refusal, or contact details just revealed.
+pub struct Extra {
+    message: String,
+    status: StatusCode,
+    contact: Option<Contact>,
+}
+
+impl Extra {
+    pub fn none() -> Self {
+        Self { message: String::new(), status: StatusCode::OK, contact: None }
+    }
+
+    pub fn refused(message: String, status: StatusCode) -> Self {
+        Self { message, status, contact: None }
+    }
+
+    pub fn with_contact(contact: Contact) -> Self {
+        Self { contact: Some(contact), ..Self::none() }
+    }
 }
 
 async fn load(
@@ -54,18 +85,21 @@ async fn load(
     state.with_consultation(locale, move |c| tdb::detail(c, id), |o| o.consultation_id).await
 }
 
-async fn opinion_page(
+pub(super) async fn opinion_page(
     req: &HttpRequest,
     state: &AppState,
     staff: &Staff,
     id: i64,
-    message: String,
-    status: StatusCode,
+    extra: Extra,
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
     let (o, stored) = load(state, locale, id).await?;
-    let (tags, notes) =
-        state.db.run(move |c| Ok((tdb::tags_of(c, &[id])?, tdb::notes_of(c, id)?))).await.page(locale)?;
+    let (tags, notes, rows) = state
+        .db
+        .run(move |c| Ok((tdb::tags_of(c, &[id])?, tdb::notes_of(c, id)?, redactions::of_opinion(c, id)?)))
+        .await
+        .page(locale)?;
+    let (redactions, preview) = views(&o, &rows, locale);
     let tz = stored.consultation.time_zone;
     let page = OpinionPage {
         page: PageContext::new(
@@ -94,10 +128,17 @@ async fn opinion_page(
         staff_list: staff_choices(state, locale).await?,
         items: item_choices(state, locale, &stored).await?,
         can_link: staff.can(Permission::WriteResponses),
-        message,
+        can_reveal: staff.can(Permission::RevealContact),
+        contact: extra.contact,
+        unresolved: redactions.iter().filter(|r| r.status_code == "suggested").count(),
+        redactions,
+        preview,
+        reasons: reason_choices(locale),
+        fields: field_choices(locale),
+        message: extra.message,
         o,
     };
-    Ok(html(status, render(&page).page(locale)?))
+    Ok(html(extra.status, render(&page).page(locale)?))
 }
 
 pub async fn detail(
@@ -106,7 +147,7 @@ pub async fn detail(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let staff = require(&req, &state, Permission::Triage).await?;
-    opinion_page(&req, &state, &staff, id.into_inner(), String::new(), StatusCode::OK).await
+    opinion_page(&req, &state, &staff, id.into_inner(), Extra::none()).await
 }
 
 /// What the page says when a change is refused: the label of the field to fix.
@@ -159,7 +200,7 @@ pub async fn change(
         Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/opinions/{id}"))).finish()),
         Err(refusal) => {
             let message = Tr::new(locale).t(refusal_label(refusal)).to_string();
-            opinion_page(&req, &state, &staff, id, message, StatusCode::UNPROCESSABLE_ENTITY).await
+            opinion_page(&req, &state, &staff, id, Extra::refused(message, StatusCode::UNPROCESSABLE_ENTITY)).await
         }
     }
 }

@@ -1,0 +1,112 @@
+//! The public results page of one consultation, one version at a time.
+use super::{facts, load, PublicOpinion, VersionQuery};
+use crate::domain::results::PublishedItem;
+use crate::domain::Locale;
+use crate::i18n::{self, Tr};
+use crate::markdown::SanitizedHtml;
+use crate::web::error::{AppError, ErrorKind, OrRespond};
+use crate::web::page::{html, render, PageContext};
+use crate::web::view::{summary, Summary};
+use crate::web::{remember_locale, request_locale, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+pub struct ItemView {
+    pub number: usize,
+    pub summary: SanitizedHtml,
+    pub view: SanitizedHtml,
+    pub changed: bool,
+    pub change: SanitizedHtml,
+    pub opinion_count: usize,
+    pub opinions: Vec<PublicOpinion>,
+}
+
+pub struct SectionView {
+    pub title: String,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Template)]
+#[template(path = "public/results.html")]
+struct ResultsPage {
+    page: PageContext,
+    s: Summary,
+    published: bool,
+    version: i32,
+    published_at: String,
+    versions: Vec<(i32, String)>,
+    window: Vec<(String, String)>,
+    totals: Vec<(String, i64)>,
+    not_published: Vec<(String, i64)>,
+    sections: Vec<SectionView>,
+}
+
+fn item_view(item: &PublishedItem, locale: Locale) -> ItemView {
+    ItemView {
+        number: item.number,
+        summary: SanitizedHtml::from_markdown(item.summary.get(locale)),
+        view: SanitizedHtml::from_markdown(item.view.get(locale)),
+        changed: item.changed,
+        change: SanitizedHtml::from_markdown(item.change.get(locale)),
+        opinion_count: item.opinion_count,
+        opinions: item.opinions.iter().map(|o| PublicOpinion::new(o, locale)).collect(),
+    }
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<VersionQuery>,
+) -> Result<HttpResponse, AppError> {
+    let locale = request_locale(&req);
+    let stored = state.consultation_page(&slug, locale).await?;
+    let loaded = load(&state, &stored, q.version).await.page(locale)?;
+    let t = Tr::new(locale);
+    let c = &stored.consultation;
+    let path = match q.version {
+        Some(v) => format!("/c/{slug}/results?version={v}"),
+        None => format!("/c/{slug}/results"),
+    };
+    let s = summary(c, locale, state.clock.now());
+    let mut page = ResultsPage {
+        page: PageContext::new(locale, format!("{} — {}", t.t("results_heading"), s.title), path),
+        s,
+        published: false,
+        version: 0,
+        published_at: String::new(),
+        versions: Vec::new(),
+        window: Vec::new(),
+        totals: Vec::new(),
+        not_published: Vec::new(),
+        sections: Vec::new(),
+    };
+    let status = match loaded {
+        None if q.version.is_some() => return Err(AppError::html(locale, ErrorKind::NotFound)),
+        None => actix_web::http::StatusCode::NOT_FOUND,
+        Some((r, versions)) => {
+            page.published = true;
+            page.version = r.version;
+            page.published_at = i18n::datetime(locale, r.published_at, c.time_zone);
+            page.versions = versions
+                .iter()
+                .map(|(v, at)| (*v, i18n::date(locale, at.with_timezone(&c.time_zone).date_naive())))
+                .collect();
+            let f = facts(&r, locale);
+            (page.window, page.totals, page.not_published) = (f.window, f.totals, f.not_published);
+            page.sections = r
+                .sections
+                .iter()
+                .map(|sec| SectionView {
+                    title: sec.title.get(locale).to_string(),
+                    items: sec.items.iter().map(|i| item_view(i, locale)).collect(),
+                })
+                .collect();
+            actix_web::http::StatusCode::OK
+        }
+    };
+    let mut response = html(render(&page).page(locale)?);
+    *response.status_mut() = status;
+    remember_locale(&req, &mut response);
+    Ok(response)
+}
