@@ -158,10 +158,9 @@ pub fn fill(
         }
         let now = clock.now();
         db.write_blocking(|conn| {
-            for (valid, channel, received_at, receipt) in &batch {
-                let transcription = matches!(channel, Channel::Postal | Channel::Fax | Channel::Email)
-                    .then_some(Transcribed { by: clerk, postmark: None });
-                let new = NewSubmission {
+            let news: Vec<NewSubmission> = batch
+                .iter()
+                .map(|(valid, channel, received_at, receipt)| NewSubmission {
                     consultation: &stored,
                     submission: valid,
                     channel: *channel,
@@ -170,10 +169,12 @@ pub fn fill(
                     receipt_number: receipt,
                     idempotency_key: None,
                     request_hash: None,
-                    transcription,
-                };
-                submissions::insert(conn, &new, now)?;
-            }
+                    transcription: matches!(channel, Channel::Postal | Channel::Fax | Channel::Email)
+                        .then_some(Transcribed { by: clerk, postmark: None }),
+                })
+                .collect();
+            // One statement per table for the whole batch, and one scan job for it.
+            submissions::insert_many(conn, &news, now)?;
             Ok(())
         })?;
         subs += batch.len();

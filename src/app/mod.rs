@@ -8,9 +8,11 @@
 //! - `responses`: response items and their approval
 //! - `redaction`: personal-data suggestions found in the background, and staff withholding text
 //! - `publication`: the publication gates and immutable result versions
+//! - `contact`: the audited view of a submitter's contact details
 //! - `accounts`: staff accounts, from the staff pages and the command line
 //! - `generate`: made-up submissions for trying triage at scale
 pub mod accounts;
+pub mod contact;
 pub mod generate;
 pub mod intake;
 pub mod publication;

@@ -5,7 +5,7 @@ use super::{OpError, OpResult};
 use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::consultations::StoredConsultation;
 use crate::db::submissions::{self, NewSubmission};
-use crate::db::transcriptions::{self as tdb, Attachment, Contact, Meta};
+use crate::db::transcriptions::{self as tdb, Attachment, Meta};
 use crate::db::{jobs, redactions, Db, DbConnection, DbError};
 use crate::domain::redaction::Field;
 use crate::domain::submission::OpinionInput;
@@ -191,23 +191,6 @@ pub async fn accept_late(
             .before(json!({"late_accepted": false}))
             .after(json!({"late_accepted": true, "reason": reason}));
         Ok((Ok(()), vec![entry]))
-    })
-    .await?
-}
-
-/// The submitter's contact details; every look is audited.
-pub async fn reveal_contact(
-    db: &Db,
-    actor: Actor,
-    receipt: String,
-    now: DateTime<Utc>,
-) -> OpResult<Contact, Infallible> {
-    db.audited(actor, now, move |c| {
-        let Some(m) = meta_of(c, &receipt)? else {
-            return Ok((Err(OpError::NotFound), vec![]));
-        };
-        let contact = tdb::contact(c, m.submission_id)?;
-        Ok((Ok(contact), vec![Entry::new(Action::ContactReveal, Object::Submission(m.receipt_number))]))
     })
     .await?
 }

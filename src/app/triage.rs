@@ -3,15 +3,13 @@
 use super::{OpError, OpResult};
 use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::consultations::StoredConsultation;
-use crate::db::transcriptions::{self, Contact};
 use crate::db::triage::{self as tdb, OpinionDetail, OpinionFilter};
-use crate::db::{responses, staff, Db, DbConnection, DbError};
+use crate::db::{annotations, responses, staff, Db, DbConnection, DbError};
 use crate::domain::triage::{
     decide_state, normalize_note, normalize_tag, StateChange, StateRefusal, StateRequest, Target,
 };
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use std::convert::Infallible;
 use std::sync::Arc;
 
 /// One change to one opinion, as asked for.
@@ -98,18 +96,18 @@ fn apply_one(
             let Some(tag) = normalize_tag(&raw) else {
                 return Ok(Err(ChangeRefusal::UnfitTag));
             };
-            tdb::add_tag(c, &[id], &tag)?;
+            annotations::add_tag(c, &[id], &tag)?;
             Action::OpinionTag
         }
         OpinionChange::Untag(tag) => {
-            tdb::remove_tag(c, id, &tag)?;
+            annotations::remove_tag(c, id, &tag)?;
             Action::OpinionUntag
         }
         OpinionChange::Note(raw) => {
             let Some(body) = normalize_note(&raw) else {
                 return Ok(Err(ChangeRefusal::UnfitNote));
             };
-            tdb::add_note(c, id, by, &body, now)?;
+            annotations::add_note(c, id, by, &body, now)?;
             Action::OpinionNote
         }
         OpinionChange::Move(code) => {
@@ -158,23 +156,6 @@ pub async fn change(
     .await?
 }
 
-/// The contact details of the person who sent an opinion; every look is audited.
-pub async fn reveal_contact(
-    db: &Db,
-    actor: Actor,
-    opinion_id: i64,
-    now: DateTime<Utc>,
-) -> OpResult<Contact, Infallible> {
-    db.audited(actor, now, move |c| {
-        let Some(o) = tdb::detail(c, opinion_id)? else {
-            return Ok((Err(OpError::NotFound), vec![]));
-        };
-        let contact = transcriptions::contact(c, o.submission_id)?;
-        Ok((Ok(contact), vec![Entry::new(Action::ContactReveal, Object::Submission(o.receipt_number))]))
-    })
-    .await?
-}
-
 /// The opinions of a consultation a bulk action would change: every match of a filter, or the
 /// chosen ids that belong to this consultation (whatever else a form sends).
 pub async fn select(db: &Db, filter: OpinionFilter, chosen: Option<Vec<i64>>) -> Result<Vec<i64>, DbError> {
@@ -213,7 +194,7 @@ pub async fn bulk(
                 }
                 tdb::assign(c, &ids, *who)?
             }
-            (BulkAction::Tag(raw), _) => tdb::add_tag(c, &ids, &normalize_tag(raw).unwrap_or_default())?,
+            (BulkAction::Tag(raw), _) => annotations::add_tag(c, &ids, &normalize_tag(raw).unwrap_or_default())?,
             (BulkAction::State(_), Some(change)) => tdb::set_state(c, &ids, &change)?,
             (BulkAction::State(_), None) => 0,
             (BulkAction::Link(item), _) => {

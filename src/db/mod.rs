@@ -1,4 +1,5 @@
 //! Storage: one diesel codebase over SQLite and PostgreSQL, chosen by the URL's scheme.
+pub mod annotations;
 pub mod audit;
 pub mod consultations;
 pub mod jobs;

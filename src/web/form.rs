@@ -12,6 +12,7 @@ use crate::domain::consultation::SubmitterField;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus};
 use crate::i18n::{self, Tr};
+use crate::web::page::see_other;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -424,7 +425,7 @@ pub async fn post(
                 Ok(accepted) => {
                     let sent = if has_email { "&sent=email" } else { "" };
                     let location = format!("/c/{}/receipt/{}?lang={locale}{sent}", c.slug, accepted.receipt_number);
-                    let mut response = HttpResponse::SeeOther().insert_header(("Location", location)).finish();
+                    let mut response = see_other(location);
                     remember_locale(&req, &mut response);
                     Ok(response)
                 }

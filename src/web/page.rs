@@ -38,3 +38,8 @@ pub fn html_no_store(status: actix_web::http::StatusCode, body: String) -> HttpR
         .insert_header(("Cache-Control", "no-store"))
         .body(body)
 }
+
+/// Post/Redirect/Get: the answer to a form that changed something.
+pub fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", location.into())).finish()
+}

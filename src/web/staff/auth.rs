@@ -6,6 +6,7 @@ use crate::domain::staff::ThrottlePolicy;
 use crate::i18n::Tr;
 use crate::password;
 use crate::web::error::{AppError, OrRespond};
+use crate::web::page::see_other;
 use crate::web::page::{render, PageContext};
 use crate::web::security::{form_cookie_value, random_hex};
 use crate::web::{remember_locale, request_locale, AppState};
@@ -160,7 +161,7 @@ pub async fn sign_in(
         .secure(state.secure_cookies())
         .same_site(SameSite::Strict)
         .finish();
-    let mut response = HttpResponse::SeeOther().insert_header(("Location", next)).finish();
+    let mut response = see_other(next);
     let _ = response.add_cookie(&cookie);
     Ok(response)
 }
@@ -186,7 +187,7 @@ pub async fn sign_out(
         .page(locale)?;
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/staff").finish();
     gone.make_removal();
-    let mut response = HttpResponse::SeeOther().insert_header(("Location", "/staff/sign-in")).finish();
+    let mut response = see_other("/staff/sign-in");
     let _ = response.add_cookie(&gone);
     Ok(response)
 }

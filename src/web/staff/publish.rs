@@ -11,6 +11,7 @@ use crate::domain::triage::Gap;
 use crate::domain::Locale;
 use crate::i18n::{self, Tr};
 use crate::web::error::{AppError, OrRespond};
+use crate::web::page::see_other;
 use crate::web::page::{html_no_store, render, PageContext};
 use crate::web::{request_locale, AppState};
 use actix_web::http::StatusCode;
@@ -205,9 +206,7 @@ pub async fn publish(
     let stored = state.consultation_page(&slug, locale).await?;
     let outcome = publication::publish(&state.db, stored, staff.actor(), state.clock.now()).await.page(locale)?;
     match outcome {
-        PublishOutcome::Published(version) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/c/{slug}/results?version={version}")))
-            .finish()),
+        PublishOutcome::Published(version) => Ok(see_other(format!("/c/{slug}/results?version={version}"))),
         PublishOutcome::Refused(_) => review_page(&req, &state, &staff, &slug, 1, StatusCode::CONFLICT).await,
     }
 }

@@ -11,6 +11,7 @@ use crate::domain::Locale;
 use crate::i18n::{triage_state_label, Tr};
 use crate::markdown::SanitizedHtml;
 use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
+use crate::web::page::see_other;
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::view::{draft_choices, draft_label, excerpt, Choice};
 use crate::web::{request_locale, AppState};
@@ -159,7 +160,7 @@ pub async fn create(
     };
     let created = ops::create(&state.db, staff.actor(), stored.id, draft_id, text_from(&f), state.clock.now()).await;
     match created.refused_page(locale)? {
-        Ok(id) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish()),
+        Ok(id) => Ok(see_other(format!("/staff/responses/{id}"))),
         Err(problem) => {
             let message = text_problem(locale, problem);
             list_page(&req, &state, &staff, &stored, message, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -250,7 +251,7 @@ async fn answer<R>(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
     match outcome.refused_page(locale)? {
-        Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/responses/{id}"))).finish()),
+        Ok(()) => Ok(see_other(format!("/staff/responses/{id}"))),
         Err(r) => {
             let (status, message) = refusal(r);
             edit_page(req, state, staff, id, message, status).await

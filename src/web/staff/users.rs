@@ -8,6 +8,7 @@ use crate::domain::staff::{PasswordProblem, Permission, Role};
 use crate::domain::Locale;
 use crate::i18n::Tr;
 use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
+use crate::web::page::see_other;
 use crate::web::page::{html_no_store, render, PageContext};
 use crate::web::{request_locale, AppState};
 use actix_web::http::StatusCode;
@@ -130,7 +131,7 @@ pub async fn create(
     let (actor, now, u, d) = (staff.actor(), state.clock.now(), username.clone(), display_name.clone());
     let added = account_op(&state, move |db| accounts::add(db, &actor, &u, Some(&d), role, &password, now)).await;
     match added.refused_page(locale)? {
-        Ok(_) => Ok(HttpResponse::SeeOther().insert_header(("Location", "/staff/users")).finish()),
+        Ok(_) => Ok(see_other("/staff/users")),
         Err(refusal) => {
             let (status, message) = refusal_message(locale, refusal);
             render_list(&req, &state, &staff, status, message, username, display_name).await
@@ -162,7 +163,7 @@ async fn change(
     let (actor, now) = (staff.actor(), state.clock.now());
     let changed = account_op(&state, move |db| accounts::change(db, &actor, Account::Id(id), what, now)).await;
     match changed.refused_page(locale)? {
-        Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", "/staff/users")).finish()),
+        Ok(()) => Ok(see_other("/staff/users")),
         Err(refusal) => {
             let (status, message) = refusal_message(locale, refusal);
             render_list(&req, &state, &staff, status, message, String::new(), String::new()).await

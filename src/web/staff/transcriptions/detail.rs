@@ -2,6 +2,7 @@
 //! their earlier versions, the scans, and (on request, audited) the contact details.
 use super::queue::arrival;
 use super::{canonical, load, Loaded};
+use crate::app::contact::{self, Whose};
 use crate::app::transcription;
 use crate::db::transcriptions::{self as tdb, Contact};
 use crate::domain::staff::Permission;
@@ -202,7 +203,8 @@ pub async fn reveal_contact(
     let staff = require(&req, &state, Permission::RevealContact).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let receipt = canonical(locale, &receipt)?;
-    let revealed = transcription::reveal_contact(&state.db, staff.actor(), receipt.clone(), state.clock.now()).await;
+    let whose = Whose::Transcription(receipt.clone());
+    let revealed = contact::reveal(&state.db, staff.actor(), whose, state.clock.now()).await;
     let Ok(contact) = revealed.refused_page(locale)?;
     let loaded = load(&state, locale, &receipt).await?;
     detail_page(&req, &state, &staff, loaded, Some(contact), String::new(), StatusCode::OK).await

@@ -9,6 +9,7 @@ use crate::domain::{Consultation, Locale};
 use crate::files::FileKind;
 use crate::i18n::{self, Tr};
 use crate::web::error::{AppError, ErrorKind, OrRespond};
+use crate::web::page::see_other;
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::staff::{check_post, require, Staff, StaffNav};
 use crate::web::view::{blocks, draft_items, Block, DraftItem};
@@ -263,7 +264,5 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, form: Multipar
             .await
             .page(locale)?;
     tracing::info!(receipt = %receipt, "transcription stored");
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/staff/transcriptions/{receipt}?created=1")))
-        .finish())
+    Ok(see_other(format!("/staff/transcriptions/{receipt}?created=1")))
 }

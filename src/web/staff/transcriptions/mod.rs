@@ -10,6 +10,7 @@ use crate::db::transcriptions::{self as tdb, Meta};
 use crate::domain::{Channel, Locale, ReceiptNumber};
 use crate::i18n::channel_label;
 use crate::web::error::{AppError, ErrorKind};
+use crate::web::page::see_other;
 use crate::web::AppState;
 use actix_web::HttpResponse;
 use std::sync::Arc;
@@ -41,5 +42,5 @@ async fn load(state: &AppState, locale: Locale, receipt: &str) -> Result<Loaded,
 }
 
 fn back_to(receipt: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", format!("/staff/transcriptions/{receipt}"))).finish()
+    see_other(format!("/staff/transcriptions/{receipt}"))
 }

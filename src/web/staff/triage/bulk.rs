@@ -10,6 +10,7 @@ use crate::domain::triage::StateRequest;
 use crate::domain::Locale;
 use crate::i18n::{triage_state_label, Tr};
 use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
+use crate::web::page::see_other;
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::view::Choice;
 use crate::web::{request_locale, AppState};
@@ -119,5 +120,5 @@ pub async fn bulk(
     let outcome = triage::bulk(&state.db, stored.id, staff.actor(), ids, action, state.clock.now()).await;
     let changed = outcome.refused_page(locale)?.map_err(|r| refused(locale, r))?;
     let back = format!("/staff/c/{slug}/opinions?{}&done={changed}", f.query_string());
-    Ok(HttpResponse::SeeOther().insert_header(("Location", back)).finish())
+    Ok(see_other(back))
 }

@@ -2,6 +2,7 @@
 use super::super::{require, StaffNav};
 use super::filter::FilterQuery;
 use super::{item_choices, staff_choices, state_choices};
+use crate::db::annotations;
 use crate::db::triage::{self as tdb, OpinionFilter};
 use crate::domain::staff::Permission;
 use crate::domain::Channel;
@@ -69,13 +70,13 @@ pub async fn list(
             Ok((
                 tdb::list(c, &filter, PAGE)?,
                 tdb::count(c, &OpinionFilter { after: None, ..filter.clone() })?,
-                tdb::tags_in(c, cid)?,
+                annotations::tags_in(c, cid)?,
             ))
         })
         .await
         .page(locale)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let row_tags = state.db.run(move |c| tdb::tags_of(c, &ids)).await.page(locale)?;
+    let row_tags = state.db.run(move |c| annotations::tags_of(c, &ids)).await.page(locale)?;
     let staff_list = staff_choices(&state, locale).await?;
     let name_of = |id: Option<i64>| {
         id.and_then(|id| staff_list.iter().find(|c| c.value == id.to_string()))

@@ -4,6 +4,7 @@ use super::super::{checked_form, require, Staff, StaffNav};
 use super::redaction::{field_choices, reason_choices, views, PublishedPreview, RedactionView};
 use super::{item_choices, staff_choices, state_choices};
 use crate::app::triage::{self, ChangeRefusal, OpinionChange};
+use crate::db::annotations;
 use crate::db::consultations::StoredConsultation;
 use crate::db::redactions;
 use crate::db::transcriptions::Contact;
@@ -13,6 +14,7 @@ use crate::domain::triage::{StateRefusal, StateRequest};
 use crate::domain::Locale;
 use crate::i18n::{self, triage_state_label, Tr};
 use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
+use crate::web::page::see_other;
 use crate::web::page::{html_no_store as html, render, PageContext};
 use crate::web::view::{draft_choices, draft_code, draft_label, Choice};
 use crate::web::{request_locale, AppState};
@@ -96,7 +98,9 @@ pub(super) async fn opinion_page(
     let (o, stored) = load(state, locale, id).await?;
     let (tags, notes, rows) = state
         .db
-        .run(move |c| Ok((tdb::tags_of(c, &[id])?, tdb::notes_of(c, id)?, redactions::of_opinion(c, id)?)))
+        .run(move |c| {
+            Ok((annotations::tags_of(c, &[id])?, annotations::notes_of(c, id)?, redactions::of_opinion(c, id)?))
+        })
         .await
         .page(locale)?;
     let (redactions, preview) = views(&o, &rows, locale);
@@ -197,7 +201,7 @@ pub async fn change(
     };
     let changed = triage::change(&state.db, stored, staff.actor(), id, change, state.clock.now()).await;
     match changed.refused_page(locale)? {
-        Ok(()) => Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/staff/opinions/{id}"))).finish()),
+        Ok(()) => Ok(see_other(format!("/staff/opinions/{id}"))),
         Err(refusal) => {
             let message = Tr::new(locale).t(refusal_label(refusal)).to_string();
             opinion_page(&req, &state, &staff, id, Extra::refused(message, StatusCode::UNPROCESSABLE_ENTITY)).await

@@ -3,8 +3,8 @@
 //! view of a web or API submitter's contact details, and the staff export of all of it.
 use super::super::{checked_form, require};
 use super::opinion::{opinion_page, Extra};
+use crate::app::contact::{self, Whose};
 use crate::app::redaction::{self as ops, Withholding};
-use crate::app::triage as triage_ops;
 use crate::db::redactions::{self, Row};
 use crate::db::triage::OpinionDetail;
 use crate::domain::personal_data::Kind;
@@ -13,6 +13,7 @@ use crate::domain::staff::Permission;
 use crate::domain::Locale;
 use crate::i18n::Tr;
 use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
+use crate::web::page::see_other;
 use crate::web::view::Choice;
 use crate::web::{request_locale, AppState};
 use actix_web::http::StatusCode;
@@ -153,9 +154,7 @@ async fn answer(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
     match outcome.refused_page(locale)? {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/staff/opinions/{id}#redactions")))
-            .finish()),
+        Ok(()) => Ok(see_other(format!("/staff/opinions/{id}#redactions"))),
         Err(refusal) => {
             let extra = Extra::refused(refusal_message(locale, refusal), StatusCode::UNPROCESSABLE_ENTITY);
             opinion_page(req, state, staff, id, extra).await
@@ -224,7 +223,7 @@ pub async fn reveal_contact(
     let staff = require(&req, &state, Permission::RevealContact).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let id = id.into_inner();
-    let revealed = triage_ops::reveal_contact(&state.db, staff.actor(), id, state.clock.now()).await;
+    let revealed = contact::reveal(&state.db, staff.actor(), Whose::Opinion(id), state.clock.now()).await;
     let Ok(contact) = revealed.refused_page(locale)?;
     opinion_page(&req, &state, &staff, id, Extra::with_contact(contact)).await
 }
