@@ -42,6 +42,24 @@ enum Command {
         /// Random seed, for repeatable data
         #[arg(long, default_value_t = 2020)]
         seed: u64,
+        /// How many campaigns (near-identical letters) the campaign opinions come from
+        #[arg(long, default_value_t = 20)]
+        campaigns: usize,
+        /// The share of opinions that are campaign copies, from 0 to 1
+        #[arg(long, default_value_t = 0.2)]
+        campaign_share: f64,
+        /// Write which campaign each generated opinion belongs to (CSV), for `cluster --truth`
+        #[arg(long)]
+        truth: Option<PathBuf>,
+    },
+    /// Find the campaigns of a consultation afresh and say how long it took; with --truth, also
+    /// how well they match the truth written by `generate --truth` (pairwise precision, recall, F1).
+    Cluster {
+        /// The consultation's slug, e.g. ismap-2020
+        slug: String,
+        /// The truth file written by `generate --truth`
+        #[arg(long)]
+        truth: Option<PathBuf>,
     },
     /// Manage staff accounts.
     User {
@@ -132,21 +150,43 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 println!("{slug}: {outcome:?}");
             }
         }
-        Command::Generate { slug, opinions, seed } => {
+        Command::Generate { slug, opinions, seed, campaigns, campaign_share, truth } => {
             let done = tokio::task::spawn_blocking(move || -> anyhow::Result<pubcom::app::generate::Generated> {
                 let db = startup::open_database(&settings)?;
                 startup::load_new_consultations(&db, &settings.consultations_dir, clock.as_ref())?;
+                let plan = pubcom::app::generate::Plan { opinions, seed, campaigns, campaign_share };
                 let mut last = 0;
-                let done = pubcom::app::generate::fill(&db, &slug, opinions, seed, clock.as_ref(), &mut |made| {
+                let done = pubcom::app::generate::fill(&db, &slug, plan, clock.as_ref(), &mut |made| {
                     if made - last >= 10_000 || made >= opinions {
                         eprintln!("  {made} / {opinions} opinions");
                         last = made;
                     }
                 })?;
+                if let Some(path) = &truth {
+                    let rows = done.truth.iter().map(|t| {
+                        vec![
+                            t.receipt_number.clone(),
+                            t.position.to_string(),
+                            t.campaign.map(|c| c.to_string()).unwrap_or_default(),
+                        ]
+                    });
+                    std::fs::write(path, pubcom::export::csv(&["receipt_number", "position", "campaign"], rows))?;
+                }
                 Ok(done)
             })
             .await??;
             println!("added {} submissions with {} opinions", done.submissions, done.opinions);
+            println!(
+                "the worker fingerprints them and finds campaigns in the background (`pubcom cluster` does it at once)"
+            );
+        }
+        Command::Cluster { slug, truth } => {
+            let report = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+                let db = startup::open_database(&settings)?;
+                pubcom::app::campaigns::cluster_report(&db, &slug, truth.as_deref())
+            })
+            .await??;
+            println!("{report}");
         }
         Command::User { command } => {
             let done = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {

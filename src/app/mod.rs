@@ -6,12 +6,14 @@
 //! - `transcription`: opinions that came by post, fax or email, and their second check
 //! - `triage`: states, tags, notes, assignment and moves of opinions, one by one or in bulk
 //! - `responses`: response items and their approval
+//! - `campaigns`: fingerprints and clusters of near-identical opinions
 //! - `redaction`: personal-data suggestions found in the background, and staff withholding text
 //! - `publication`: the publication gates and immutable result versions
 //! - `contact`: the audited view of a submitter's contact details
 //! - `accounts`: staff accounts, from the staff pages and the command line
 //! - `generate`: made-up submissions for trying triage at scale
 pub mod accounts;
+pub mod campaigns;
 pub mod contact;
 pub mod generate;
 pub mod intake;

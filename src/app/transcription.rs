@@ -157,7 +157,7 @@ pub async fn correct(
         let changed = entries.len();
         if changed > 0 {
             tdb::reopen_after_correction(c, m.submission_id, by)?;
-            jobs::queue_scan(c, &[m.submission_id], now)?;
+            jobs::queue_text_work(c, &[m.submission_id], now)?;
             entries.push(
                 Entry::new(Action::TranscriptionReopen, Object::Submission(m.receipt_number))
                     .before(json!({"verification": m.verification.map(Verification::as_str)}))

@@ -167,9 +167,13 @@ pub async fn select(db: &Db, filter: OpinionFilter, chosen: Option<Vec<i64>>) ->
 }
 
 /// Decides a bulk action before anything is shown or changed.
-pub fn decide_bulk(action: &BulkAction) -> Result<Option<StateChange>, ChangeRefusal> {
+/// `original_found`: whether a duplicate's original is an opinion of the consultation (the
+/// form's own check passes `true` and leaves that to `bulk`).
+pub fn decide_bulk(action: &BulkAction, original_found: bool) -> Result<Option<StateChange>, ChangeRefusal> {
     match action {
-        BulkAction::State(request) => decide_state(request, Target::Many).map(Some).map_err(ChangeRefusal::State),
+        BulkAction::State(request) => {
+            decide_state(request, Target::Many { original_found }).map(Some).map_err(ChangeRefusal::State)
+        }
         BulkAction::Tag(raw) if normalize_tag(raw).is_none() => Err(ChangeRefusal::UnfitTag),
         _ => Ok(None),
     }
@@ -185,8 +189,22 @@ pub async fn bulk(
     action: BulkAction,
     now: DateTime<Utc>,
 ) -> OpResult<usize, ChangeRefusal> {
-    let state = decide_bulk(&action).map_err(OpError::Refused)?;
+    decide_bulk(&action, true).map_err(OpError::Refused)?;
     db.audited(actor, now, move |c| {
+        let original = match &action {
+            BulkAction::State(StateRequest { duplicate_of: Some(o), .. }) => Some(*o),
+            _ => None,
+        };
+        let original_found = match original {
+            Some(o) => tdb::detail(c, o)?.is_some_and(|orig| orig.consultation_id == consultation_id),
+            None => false,
+        };
+        let state = match decide_bulk(&action, original_found) {
+            Ok(state) => state,
+            Err(refusal) => return Ok((Err(OpError::Refused(refusal)), vec![])),
+        };
+        // An opinion is never a duplicate of itself.
+        let ids: Vec<i64> = ids.iter().copied().filter(|id| Some(*id) != original).collect();
         let changed = match (&action, state) {
             (BulkAction::Assign(who), _) => {
                 if !known_assignee(c, *who)? {

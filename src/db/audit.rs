@@ -46,6 +46,8 @@ pub enum Action {
     RedactionAccept,
     RedactionDismiss,
     RedactionLift,
+    ClusterDetach,
+    ClusterJoin,
 }
 
 impl Action {
@@ -81,6 +83,8 @@ impl Action {
             Action::RedactionAccept => "redaction_accept",
             Action::RedactionDismiss => "redaction_dismiss",
             Action::RedactionLift => "redaction_lift",
+            Action::ClusterDetach => "cluster_detach",
+            Action::ClusterJoin => "cluster_join",
         }
     }
 }

@@ -8,16 +8,31 @@ use diesel::sql_types::{BigInt, Text};
 
 /// Scan the opinions of the submissions listed (a JSON array of ids) for personal data.
 pub const SCAN_PERSONAL_DATA: &str = "scan_personal_data";
+/// Fingerprint the opinions of the submissions listed and place them in campaigns.
+pub const FINGERPRINT: &str = "fingerprint";
+/// Re-cluster the campaigns of one consultation (payload: its id).
+pub const RECLUSTER: &str = "recluster";
 
-/// Queues a scan of these submissions' opinions; nothing is queued for none.
-pub fn queue_scan(conn: &mut DbConnection, submission_ids: &[i64], now: DateTime<Utc>) -> Result<(), DbError> {
+pub fn queue(conn: &mut DbConnection, kind: &str, payload: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::insert_into(jobs::table)
+        .values((jobs::kind.eq(kind), jobs::payload.eq(payload), jobs::created_at.eq(to_db_time(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// After opinions' text is stored or changed: look for personal data in it and fingerprint
+/// it, later; nothing is queued for no submissions.
+pub fn queue_text_work(conn: &mut DbConnection, submission_ids: &[i64], now: DateTime<Utc>) -> Result<(), DbError> {
     if submission_ids.is_empty() {
         return Ok(());
     }
     let payload = serde_json::to_string(submission_ids).map_err(|e| DbError::Corrupt(e.to_string()))?;
-    diesel::insert_into(jobs::table)
-        .values((jobs::kind.eq(SCAN_PERSONAL_DATA), jobs::payload.eq(payload), jobs::created_at.eq(to_db_time(now))))
-        .execute(conn)?;
+    let at = to_db_time(now);
+    let rows: Vec<_> = [SCAN_PERSONAL_DATA, FINGERPRINT]
+        .into_iter()
+        .map(|kind| (jobs::kind.eq(kind), jobs::payload.eq(payload.clone()), jobs::created_at.eq(at)))
+        .collect();
+    super::on_backend!(conn, |c| diesel::insert_into(jobs::table).values(rows).execute(c)?);
     Ok(())
 }
 

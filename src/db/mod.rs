@@ -1,7 +1,9 @@
 //! Storage: one diesel codebase over SQLite and PostgreSQL, chosen by the URL's scheme.
 pub mod annotations;
 pub mod audit;
+pub mod campaigns;
 pub mod consultations;
+pub mod fingerprints;
 pub mod jobs;
 pub mod outbox;
 pub mod redactions;
@@ -53,7 +55,7 @@ impl DbConnection {
 /// Durability is explicit: every commit is flushed before a receipt is shown. The busy
 /// timeout comes first so that switching to WAL waits for other connections.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -1,6 +1,7 @@
 //! Publication: the facts the publication gates look at, building the results from triage
 //! (with withheld text taken out), and the immutable, numbered versions (the database refuses
 //! to change a stored version).
+use super::campaigns;
 use super::consultations::StoredConsultation;
 use super::redactions::{self, Withheld};
 use super::schema::{opinions, result_versions, submissions};
@@ -77,6 +78,8 @@ struct Snapshot {
     items: Vec<responses::Item>,
     withheld: HashMap<i64, Vec<Withheld>>,
     unresolved: Vec<(i64, usize)>,
+    /// Campaign cluster of each clustered opinion.
+    clusters: HashMap<i64, i64>,
 }
 
 fn snapshot(conn: &mut DbConnection, consultation_id: i64) -> Result<Snapshot, DbError> {
@@ -85,6 +88,7 @@ fn snapshot(conn: &mut DbConnection, consultation_id: i64) -> Result<Snapshot, D
         items: responses::list(conn, consultation_id)?,
         withheld: redactions::withheld_in(conn, consultation_id)?,
         unresolved: redactions::unresolved_in(conn, consultation_id)?,
+        clusters: campaigns::cluster_of_each(conn, consultation_id)?,
     })
 }
 
@@ -172,6 +176,23 @@ fn public_text(text: &str, field: Field, withheld: Option<&Vec<Withheld>>) -> Pu
     PublicText::build(text, &spans)
 }
 
+/// Opinions among `answered` whose campaign has at least one other of them.
+fn same_content(answered: &[&Row], clusters: &HashMap<i64, i64>) -> usize {
+    let mut per_cluster: HashMap<i64, usize> = HashMap::new();
+    for r in answered {
+        if let Some(c) = clusters.get(&r.id) {
+            *per_cluster.entry(*c).or_default() += 1;
+        }
+    }
+    per_cluster.values().filter(|n| **n >= 2).sum()
+}
+
+/// Distinct contents: every opinion outside a campaign, and each campaign once.
+fn distinct(all: &[Row], clusters: &HashMap<i64, i64>) -> i64 {
+    let mut seen = std::collections::HashSet::new();
+    all.iter().filter(|r| clusters.get(&r.id).is_none_or(|c| seen.insert(*c))).count() as i64
+}
+
 fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<Count> {
     let mut out: Vec<Count> = Vec::new();
     for key in keys {
@@ -208,6 +229,7 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
                 changed: item.changed,
                 change: Text { ja: item.change_ja.clone(), en: item.change_en.clone() },
                 opinion_count: answered.len(),
+                same_content: same_content(&answered, &data.clusters),
                 opinions: answered
                     .iter()
                     .enumerate()
@@ -265,6 +287,7 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
             late: all.iter().filter(|r| r.late).count() as i64,
             late_accepted: all.iter().filter(|r| r.late && r.late_accepted.is_some()).count() as i64,
             published,
+            distinct: distinct(all, &data.clusters),
             not_published,
         },
         sections,

@@ -130,6 +130,46 @@ diesel::table! {
 }
 
 diesel::table! {
+    fingerprints (opinion_id) {
+        opinion_id -> BigInt,
+        consultation_id -> BigInt,
+        signature -> Binary,
+        shingles -> Integer,
+    }
+}
+
+diesel::table! {
+    fingerprint_bands (consultation_id, band_key, opinion_id) {
+        consultation_id -> BigInt,
+        band_key -> BigInt,
+        opinion_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    cluster_members (opinion_id) {
+        opinion_id -> BigInt,
+        consultation_id -> BigInt,
+        cluster_id -> BigInt,
+        similarity -> Integer,
+        own_chars -> Integer,
+        is_template -> Bool,
+    }
+}
+
+diesel::table! {
+    cluster_overrides (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        kind -> Text,
+        opinion_id -> BigInt,
+        other_opinion_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> BigInt,
         kind -> Text,
@@ -251,6 +291,8 @@ diesel::joinable!(opinion_tags -> opinions (opinion_id));
 diesel::joinable!(opinion_notes -> opinions (opinion_id));
 diesel::joinable!(outbox -> submissions (submission_id));
 diesel::joinable!(redactions -> opinions (opinion_id));
+diesel::joinable!(cluster_members -> opinions (opinion_id));
+diesel::joinable!(fingerprints -> opinions (opinion_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     consultations,
@@ -270,4 +312,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     result_versions,
     redactions,
     jobs,
+    fingerprints,
+    fingerprint_bands,
+    cluster_members,
+    cluster_overrides,
 );

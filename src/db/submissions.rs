@@ -134,7 +134,7 @@ pub fn insert_many(
         on_backend!(conn, |c| diesel::insert_into(outbox::table).values(chunk.to_vec()).execute(c)?);
     }
     // Personal data in the text is looked for later, off the path that answers the submitter.
-    super::jobs::queue_scan(conn, &ids, now)?;
+    super::jobs::queue_text_work(conn, &ids, now)?;
     Ok(ids)
 }
 

@@ -1,6 +1,6 @@
 //! Opinions as analysts work through them: filtered lists with keyset pagination and full-text
 //! search, counts per draft, and the triage changes (state, assignee, tags, notes, draft).
-use super::schema::{opinion_tags, opinions, redactions, submissions};
+use super::schema::{cluster_members, opinion_tags, opinions, redactions, submissions};
 use super::{from_db_time, to_db_time, DbConnection, DbError, MultiBackend};
 use crate::domain::redaction::Status;
 use crate::domain::triage::{StateChange, TriageState};
@@ -44,6 +44,8 @@ pub struct OpinionFilter {
     pub linked: Option<bool>,
     /// Only opinions with redaction suggestions nobody has decided on.
     pub unresolved_suggestions: bool,
+    /// Only the members of this campaign cluster.
+    pub cluster: Option<i64>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub text: Option<String>,
@@ -64,6 +66,7 @@ impl OpinionFilter {
             assignee: Assignee::Any,
             linked: None,
             unresolved_suggestions: false,
+            cluster: None,
             from: None,
             until: None,
             text: None,
@@ -130,6 +133,13 @@ fn filtered(filter: &OpinionFilter, sqlite: bool) -> Boxed<'static> {
         let suggested =
             redactions::table.filter(redactions::status.eq(Status::Suggested.as_str())).select(redactions::opinion_id);
         q = q.filter(opinions::id.eq_any(suggested));
+    }
+    if let Some(cluster) = filter.cluster {
+        let members = cluster_members::table
+            .filter(cluster_members::consultation_id.eq(filter.consultation_id))
+            .filter(cluster_members::cluster_id.eq(cluster))
+            .select(cluster_members::opinion_id);
+        q = q.filter(opinions::id.eq_any(members));
     }
     if let Some(linked) = filter.linked {
         q = if linked {

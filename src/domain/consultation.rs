@@ -25,6 +25,10 @@ pub struct ConsultationFile {
     /// (default: Japanese and English).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publication_languages: Option<Vec<Locale>>,
+    /// How alike two opinions must be (0.1 to 1.0, estimated Jaccard of their text) to count
+    /// as one campaign; default 0.5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_similarity: Option<f64>,
     pub title: Localized,
     #[serde(default)]
     pub summary: Localized,
@@ -169,6 +173,7 @@ pub struct Consultation {
     pub postal_arrival_deadline: Option<NaiveDate>,
     pub results_expected: Option<NaiveDate>,
     pub publication_languages: Vec<Locale>,
+    pub campaign_threshold: f64,
     pub title: Localized,
     pub summary: Localized,
     pub organizers: Vec<Localized>,
@@ -288,6 +293,10 @@ impl TryFrom<ConsultationFile> for Consultation {
         if publication_languages.is_empty() {
             return Err("publication_languages: name at least one of \"ja\" and \"en\"".into());
         }
+        let campaign_threshold = file.campaign_similarity.unwrap_or(super::fingerprint::DEFAULT_THRESHOLD);
+        if !(0.1..=1.0).contains(&campaign_threshold) {
+            return Err("campaign_similarity: use a number from 0.1 to 1.0".into());
+        }
         let max_opinions = file.rules.max_opinions.unwrap_or(Rules::DEFAULT_MAX_OPINIONS);
         if max_opinions == 0 {
             return Err("rules.max_opinions must be at least 1".into());
@@ -301,6 +310,7 @@ impl TryFrom<ConsultationFile> for Consultation {
             postal_arrival_deadline: file.postal_arrival_deadline,
             results_expected: file.results_expected,
             publication_languages,
+            campaign_threshold,
             title: file.title,
             summary: file.summary,
             organizers: file.organizers,

@@ -1,6 +1,8 @@
 //! Pure rules and types of public consultation. No I/O: no actix, diesel or lettre here.
+pub mod campaign;
 pub mod channel;
 pub mod consultation;
+pub mod fingerprint;
 #[cfg(test)]
 pub mod fixtures;
 pub mod idempotency;

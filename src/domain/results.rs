@@ -38,6 +38,9 @@ pub struct Totals {
     pub late: i64,
     pub late_accepted: i64,
     pub published: i64,
+    /// Distinct contents among the opinions received: a campaign counts once.
+    #[serde(default)]
+    pub distinct: i64,
     /// Opinions whose text is not published, per reason.
     pub not_published: Vec<Count>,
 }
@@ -85,6 +88,10 @@ pub struct PublishedItem {
     pub changed: bool,
     pub change: Text,
     pub opinion_count: usize,
+    /// How many of those came in campaigns (同趣旨): opinions sharing their content with at
+    /// least one other answered by this item.
+    #[serde(default)]
+    pub same_content: usize,
     pub opinions: Vec<PublishedOpinion>,
 }
 

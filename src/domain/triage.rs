@@ -74,8 +74,9 @@ pub enum Target {
     /// One opinion; `original_found` says whether `duplicate_of` names another opinion of the
     /// same consultation.
     One { opinion_id: i64, original_found: bool },
-    /// A selection or every match of a filter.
-    Many,
+    /// A selection or every match of a filter (a campaign marked as duplicates of its
+    /// template, say); `original_found` as for one opinion.
+    Many { original_found: bool },
 }
 
 /// What is written when a state change is allowed.
@@ -95,8 +96,6 @@ pub enum StateRefusal {
     AnsweredByLinkOnly,
     /// A duplicate must name another opinion of the same consultation.
     NeedsOriginal,
-    /// Duplicates name their own original, one by one.
-    DuplicateOneByOne,
     /// Out of scope and abusive must say why.
     NeedsReason,
 }
@@ -107,7 +106,14 @@ pub fn decide_state(request: &StateRequest, target: Target) -> Result<StateChang
     let reason = request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
     match (state, target) {
         (TriageState::Answered, _) => Err(StateRefusal::AnsweredByLinkOnly),
-        (TriageState::Duplicate, Target::Many) => Err(StateRefusal::DuplicateOneByOne),
+        (TriageState::Duplicate, Target::Many { original_found }) => match request.duplicate_of {
+            Some(original) if original_found => Ok(StateChange {
+                state,
+                reason: reason.or_else(|| Some(format!("#{original}"))),
+                duplicate_of: Some(original),
+            }),
+            _ => Err(StateRefusal::NeedsOriginal),
+        },
         (TriageState::Duplicate, Target::One { opinion_id, original_found }) => match request.duplicate_of {
             Some(original) if original != opinion_id && original_found => Ok(StateChange {
                 state,
@@ -244,11 +250,12 @@ mod tests {
         use TriageState::*;
         let one = Target::One { opinion_id: 7, original_found: true };
         assert_eq!(decide_state(&ask(Answered, "", None), one), Err(StateRefusal::AnsweredByLinkOnly));
-        assert_eq!(decide_state(&ask(Answered, "", None), Target::Many), Err(StateRefusal::AnsweredByLinkOnly));
+        let many = Target::Many { original_found: false };
+        assert_eq!(decide_state(&ask(Answered, "", None), many), Err(StateRefusal::AnsweredByLinkOnly));
         assert_eq!(decide_state(&ask(OutOfScope, "  ", None), one), Err(StateRefusal::NeedsReason));
-        assert_eq!(decide_state(&ask(Abusive, "", None), Target::Many), Err(StateRefusal::NeedsReason));
+        assert_eq!(decide_state(&ask(Abusive, "", None), many), Err(StateRefusal::NeedsReason));
         assert_eq!(
-            decide_state(&ask(OutOfScope, " not about ISMAP ", None), Target::Many),
+            decide_state(&ask(OutOfScope, " not about ISMAP ", None), many),
             Ok(StateChange { state: OutOfScope, reason: Some("not about ISMAP".into()), duplicate_of: None })
         );
         // A reason given with a state that does not need one is not kept.
@@ -271,7 +278,19 @@ mod tests {
         assert_eq!(decide_state(&ask(Duplicate, "", Some(7)), found), Err(StateRefusal::NeedsOriginal));
         assert_eq!(decide_state(&ask(Duplicate, "", Some(3)), missing), Err(StateRefusal::NeedsOriginal));
         assert_eq!(decide_state(&ask(Duplicate, "", None), found), Err(StateRefusal::NeedsOriginal));
-        assert_eq!(decide_state(&ask(Duplicate, "", Some(3)), Target::Many), Err(StateRefusal::DuplicateOneByOne));
+        // A campaign is marked as duplicates of its template in one go.
+        assert_eq!(
+            decide_state(&ask(Duplicate, "", Some(3)), Target::Many { original_found: true }),
+            Ok(StateChange { state: Duplicate, reason: Some("#3".into()), duplicate_of: Some(3) })
+        );
+        assert_eq!(
+            decide_state(&ask(Duplicate, "", None), Target::Many { original_found: true }),
+            Err(StateRefusal::NeedsOriginal)
+        );
+        assert_eq!(
+            decide_state(&ask(Duplicate, "", Some(3)), Target::Many { original_found: false }),
+            Err(StateRefusal::NeedsOriginal)
+        );
     }
 
     #[test]

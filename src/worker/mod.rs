@@ -33,7 +33,13 @@ pub fn backoff(settings: &WorkerSettings, attempts: i32) -> Duration {
 }
 
 impl Worker {
-    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    /// Runs until `shutdown` turns true: receipt emails and personal-data scans in one loop,
+    /// campaign fingerprints in another, so a backlog of either does not hold up the emails.
+    pub async fn run(self, shutdown: tokio::sync::watch::Receiver<bool>) {
+        tokio::join!(self.mail_and_scans(shutdown.clone()), self.campaigns(shutdown));
+    }
+
+    async fn mail_and_scans(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = std::time::Duration::from_millis(self.settings.worker.poll_interval_ms);
         loop {
             let emails = self.run_once().await.unwrap_or_else(|e| {
@@ -44,12 +50,48 @@ impl Worker {
                 tracing::error!(error = %e, "personal-data scan failed");
                 0
             });
+            if *shutdown.borrow() {
+                return;
+            }
             if emails + scanned > 0 {
                 continue;
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => return,
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+
+    /// Fingerprints and clusters whatever is queued, yielding to intake: while submissions
+    /// are arriving, each pass is followed by a pause three times its length, so campaign work
+    /// takes at most a quarter of the database writer (SQLite has one) during a surge and
+    /// catches up after it.
+    async fn campaigns(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let poll = std::time::Duration::from_millis(self.settings.worker.poll_interval_ms);
+        let accepted = || self.metrics.accepted_web.get() + self.metrics.accepted_api.get();
+        loop {
+            let (before, started) = (accepted(), std::time::Instant::now());
+            let done = self.campaigns_once().await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "campaign pass failed");
+                0
+            });
+            if *shutdown.borrow() {
+                return;
+            }
+            let pause = if done == 0 {
+                poll
+            } else if accepted() != before {
+                (started.elapsed() * 3).min(std::time::Duration::from_secs(1))
+            } else {
+                continue;
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => return,
             }
             if *shutdown.borrow() {
@@ -65,6 +107,17 @@ impl Worker {
         tokio::task::spawn_blocking(move || crate::app::redaction::scan_pending(&db, now))
             .await
             .map_err(|_| DbError::Cancelled)?
+    }
+
+    /// One pass of fingerprinting new text and re-clustering where staff asked for it; returns
+    /// how much it did.
+    pub async fn campaigns_once(&self) -> Result<usize, DbError> {
+        let (db, now) = (self.db.clone(), self.clock.now());
+        tokio::task::spawn_blocking(move || {
+            Ok(crate::app::campaigns::fingerprint_pending(&db, now)? + crate::app::campaigns::recluster_pending(&db)?)
+        })
+        .await
+        .map_err(|_| DbError::Cancelled)?
     }
 
     /// One pass over due jobs; returns how many it handled. Emails go out a few at a time; the

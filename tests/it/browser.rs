@@ -1,8 +1,10 @@
-//! The public journey in real headless Chromium (Debian's chromium and chromium-driver), in
-//! both languages: two opinions for two drafts, a field error fixed, confirm, receipt.
+//! Real headless Chromium (Debian's chromium and chromium-driver): the public journey in both
+//! languages (two opinions for two drafts, a field error fixed, confirm, receipt), and an
+//! analyst signing in and reading a campaign against its template.
 use crate::helpers::{spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 use fantoccini::{Client, ClientBuilder, Locator};
+use pubcom::domain::staff::Role;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -163,4 +165,39 @@ async fn the_public_journey_in_chromium_in_both_languages(backend: Backend) {
     assert_eq!(app.count("opinions").await, 4);
 }
 
-on_both_backends!(the_public_journey_in_chromium_in_both_languages);
+async fn an_analyst_reads_a_campaign_in_chromium(backend: Backend) {
+    let app = crate::campaigns::app(backend).await;
+    let ids = crate::campaigns::send_campaigns(&app).await;
+    crate::staff::add_user(&app, "analyst", Role::Analyst).await;
+    let browser = Browser::start(&app).await;
+    let b = &browser.client;
+    b.goto(&format!("{}/staff/sign-in?lang=en", app.url)).await.unwrap();
+    fill(b, "username", "analyst").await;
+    fill(b, "password", crate::staff::PASSWORD).await;
+    click(b, "button[type=submit]").await;
+    b.goto(&format!("{}/staff/c/ismap-2020?lang=en", app.url)).await.unwrap();
+    click(b, "a[href='/staff/c/ismap-2020/campaigns']").await;
+    assert_eq!(text_of(b, "h1").await, "Campaigns");
+    assert_eq!(text_of(b, "#cluster-count").await, "2");
+
+    // The largest campaign first; its page shows every member against the template.
+    click(b, "table.data tbody tr:first-child a").await;
+    assert!(text_of(b, "h1").await.ends_with("(5)"), "{}", text_of(b, "h1").await);
+    assert!(text_of(b, "#template").await.contains("登録手数料と監査費用の上限"));
+    let rows = b.find_all(Locator::Css("tr[id^=member-]")).await.unwrap();
+    assert_eq!(rows.len(), 4, "every member but the template, shown against it");
+    let own = text_of(b, &format!("#member-{}", ids[4])).await;
+    assert!(own.contains("Has own text"), "{own}");
+    // Additions are marked in words for screen readers, not by colour alone.
+    let added = b.find(Locator::Css(&format!("#member-{} ins", ids[4]))).await.unwrap();
+    assert!(added.html(false).await.unwrap().contains("[added: "));
+
+    // Only the members with text of their own, without JavaScript.
+    click(b, &format!("a[href='/staff/c/ismap-2020/campaigns/{}?own=yes']", ids[0])).await;
+    assert_eq!(text_of(b, &format!("a[href='/staff/c/ismap-2020/campaigns/{}']", ids[0])).await, "Show all members");
+    let rows = b.find_all(Locator::Css("tr[id^=member-]")).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    browser.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(the_public_journey_in_chromium_in_both_languages, an_analyst_reads_a_campaign_in_chromium);

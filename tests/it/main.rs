@@ -5,6 +5,7 @@ mod smtp;
 
 mod api;
 mod browser;
+mod campaigns;
 mod email;
 mod operations;
 mod privacy;

@@ -40,6 +40,7 @@ struct PublicItem<'a> {
     changed: bool,
     change: PublicText<'a>,
     opinion_count: usize,
+    same_content: usize,
     opinions: Vec<PublicOpinion>,
 }
 
@@ -90,6 +91,7 @@ impl<'a> PublicResults<'a> {
                             changed: i.changed,
                             change: PublicText::new(&i.change),
                             opinion_count: i.opinion_count,
+                            same_content: i.same_content,
                             opinions: i.opinions.iter().map(|o| PublicOpinion::new(o, locale)).collect(),
                         })
                         .collect(),
@@ -136,8 +138,8 @@ pub async fn json_file(
 }
 
 /// Columns written as numbers (item and opinion numbers), and each column's width.
-const NUMERIC: [usize; 2] = [2, 7];
-const WIDTHS: [f64; 12] = [18.0, 30.0, 6.0, 40.0, 50.0, 8.0, 30.0, 8.0, 14.0, 60.0, 40.0, 20.0];
+const NUMERIC: [usize; 4] = [2, 3, 4, 9];
+const WIDTHS: [f64; 14] = [18.0, 30.0, 6.0, 8.0, 8.0, 40.0, 50.0, 8.0, 30.0, 8.0, 14.0, 60.0, 40.0, 20.0];
 
 fn workbook(r: &PublishedResults, locale: Locale) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};

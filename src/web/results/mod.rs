@@ -83,10 +83,12 @@ impl PublicOpinion {
 
 /// One row of the spreadsheet exports: an opinion with its response item (or the item alone
 /// when it answers none). The header names each column.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 14] = [
     "draft",
     "draft_title",
     "item",
+    "item_opinions",
+    "item_same_content",
     "summary",
     "view",
     "draft_changed",
@@ -98,7 +100,7 @@ pub const COLUMNS: [&str; 12] = [
     "organization",
 ];
 
-pub fn rows(r: &PublishedResults, locale: Locale) -> Vec<[String; 12]> {
+pub fn rows(r: &PublishedResults, locale: Locale) -> Vec<[String; 14]> {
     let mut out = Vec::new();
     for sec in &r.sections {
         for item in &sec.items {
@@ -112,12 +114,14 @@ pub fn rows(r: &PublishedResults, locale: Locale) -> Vec<[String; 12]> {
     out
 }
 
-fn item_row(sec: &Section, item: &PublishedItem, locale: Locale, o: Option<PublicOpinion>) -> [String; 12] {
+fn item_row(sec: &Section, item: &PublishedItem, locale: Locale, o: Option<PublicOpinion>) -> [String; 14] {
     let o = o.as_ref();
     [
         sec.draft.clone().unwrap_or_default(),
         sec.title.get(locale).to_string(),
         item.number.to_string(),
+        item.opinion_count.to_string(),
+        item.same_content.to_string(),
         plain_text(item.summary.get(locale)),
         plain_text(item.view.get(locale)),
         if item.changed { "yes".into() } else { "no".into() },
@@ -177,6 +181,9 @@ pub fn facts(r: &PublishedResults, locale: Locale) -> Facts {
     totals.push((t.t("late_total").to_string(), r.totals.late));
     totals.push((t.t("late_accepted").to_string(), r.totals.late_accepted));
     totals.push((t.t("published_total").to_string(), r.totals.published));
+    if r.totals.distinct > 0 {
+        totals.push((t.t("distinct_total").to_string(), r.totals.distinct));
+    }
     let not_published = r.totals.not_published.iter().map(|k| (not_published_label(locale, &k.key), k.count)).collect();
     Facts { window, totals, not_published }
 }

@@ -18,6 +18,7 @@ pub struct ItemView {
     pub changed: bool,
     pub change: SanitizedHtml,
     pub opinion_count: usize,
+    pub same_content: usize,
     pub opinions: Vec<PublicOpinion>,
 }
 
@@ -49,6 +50,7 @@ fn item_view(item: &PublishedItem, locale: Locale) -> ItemView {
         changed: item.changed,
         change: SanitizedHtml::from_markdown(item.change.get(locale)),
         opinion_count: item.opinion_count,
+        same_content: item.same_content,
         opinions: item.opinions.iter().map(|o| PublicOpinion::new(o, locale)).collect(),
     }
 }

@@ -2,6 +2,7 @@
 //! makes, CSRF and Origin checks on every state-changing request.
 pub mod audit_log;
 pub mod auth;
+pub mod campaigns;
 pub mod publish;
 pub mod responses;
 pub mod transcriptions;
@@ -56,6 +57,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/opinions/{id}/redactions/{redaction}", web::post().to(triage::redaction::decide))
             .route("/opinions/{id}/contact", web::post().to(triage::redaction::reveal_contact))
             .route("/c/{slug}/redactions.csv", web::get().to(triage::redaction::export))
+            .route("/c/{slug}/campaigns", web::get().to(campaigns::list))
+            .route("/c/{slug}/campaigns.csv", web::get().to(campaigns::export))
+            .route("/c/{slug}/campaigns/recluster", web::post().to(campaigns::recluster))
+            .route("/c/{slug}/campaigns/{cluster}", web::get().to(campaigns::cluster))
+            .route("/c/{slug}/campaigns/{cluster}/detach", web::post().to(campaigns::detach))
+            .route("/c/{slug}/campaigns/{cluster}/join", web::post().to(campaigns::join))
             .route("/c/{slug}/responses", web::get().to(responses::list))
             .route("/c/{slug}/responses", web::post().to(responses::create))
             .route("/responses/{id}", web::get().to(responses::edit))

@@ -36,7 +36,7 @@ fn parse(get: impl Fn(&str) -> String) -> Option<BulkAction> {
         "state" => Some(BulkAction::State(StateRequest {
             state: get("state").parse().ok(),
             reason: Some(get("reason")),
-            duplicate_of: None,
+            duplicate_of: get("duplicate_of").trim_start_matches('#').parse().ok(),
         })),
         "link" => get("item").parse().ok().map(BulkAction::Link),
         _ => None,
@@ -88,7 +88,7 @@ pub async fn bulk(
     if matches!(action, BulkAction::Link(_)) && !staff.can(Permission::WriteResponses) {
         return Err(AppError::html(locale, ErrorKind::Forbidden));
     }
-    triage::decide_bulk(&action).map_err(|r| refused(locale, r))?;
+    triage::decide_bulk(&action, true).map_err(|r| refused(locale, r))?;
     let f = FilterQuery::from_pairs(&pairs);
     let all = get("scope") == "all";
     let (filter, chosen) = if all {

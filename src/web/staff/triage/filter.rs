@@ -24,6 +24,9 @@ pub struct FilterQuery {
     /// "yes": only opinions with redaction suggestions nobody has decided on.
     #[serde(default)]
     pub suggested: String,
+    /// A campaign: the members of one cluster.
+    #[serde(default)]
+    pub cluster: String,
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -37,8 +40,21 @@ pub struct FilterQuery {
 }
 
 impl FilterQuery {
-    pub const KEYS: [&'static str; 12] =
-        ["draft", "state", "tag", "channel", "late", "assignee", "linked", "suggested", "from", "to", "q", "order"];
+    pub const KEYS: [&'static str; 13] = [
+        "draft",
+        "state",
+        "tag",
+        "channel",
+        "late",
+        "assignee",
+        "linked",
+        "suggested",
+        "cluster",
+        "from",
+        "to",
+        "q",
+        "order",
+    ];
 
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let get =
@@ -52,6 +68,7 @@ impl FilterQuery {
             assignee: get("assignee"),
             linked: get("linked"),
             suggested: get("suggested"),
+            cluster: get("cluster"),
             from: get("from"),
             to: get("to"),
             q: get("q"),
@@ -70,6 +87,7 @@ impl FilterQuery {
             &self.assignee,
             &self.linked,
             &self.suggested,
+            &self.cluster,
             &self.from,
             &self.to,
             &self.q,
@@ -107,6 +125,7 @@ impl FilterQuery {
             id => id.parse().map(Assignee::User).unwrap_or(Assignee::Any),
         };
         f.unresolved_suggestions = self.suggested == "yes";
+        f.cluster = self.cluster.parse().ok();
         f.linked = match self.linked.as_str() {
             "yes" => Some(true),
             "no" => Some(false),

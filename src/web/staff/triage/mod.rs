@@ -16,7 +16,7 @@ use crate::web::error::{AppError, OrRespond};
 use crate::web::view::{draft_label, Choice};
 use crate::web::AppState;
 
-fn state_choices(locale: Locale) -> Vec<Choice> {
+pub(crate) fn state_choices(locale: Locale) -> Vec<Choice> {
     TriageState::ALL
         .iter()
         .map(|s| Choice { value: s.as_str().into(), label: triage_state_label(locale, *s).into() })
@@ -34,7 +34,11 @@ async fn staff_choices(state: &AppState, locale: Locale) -> Result<Vec<Choice>, 
 }
 
 /// The response items opinions can be linked to.
-async fn item_choices(state: &AppState, locale: Locale, stored: &StoredConsultation) -> Result<Vec<Choice>, AppError> {
+pub(crate) async fn item_choices(
+    state: &AppState,
+    locale: Locale,
+    stored: &StoredConsultation,
+) -> Result<Vec<Choice>, AppError> {
     let id = stored.id;
     let items = state.db.run(move |c| responses::list(c, id)).await.page(locale)?;
     Ok(items

@@ -159,7 +159,7 @@ fn refusal_label(refusal: ChangeRefusal) -> &'static str {
     match refusal {
         ChangeRefusal::State(StateRefusal::UnknownState) => "triage_state_label",
         ChangeRefusal::State(StateRefusal::AnsweredByLinkOnly) => "action_link",
-        ChangeRefusal::State(StateRefusal::NeedsOriginal | StateRefusal::DuplicateOneByOne) => "duplicate_of_label",
+        ChangeRefusal::State(StateRefusal::NeedsOriginal) => "duplicate_of_label",
         ChangeRefusal::State(StateRefusal::NeedsReason) => "reason_for_state",
         ChangeRefusal::UnknownAssignee => "assignee_label",
         ChangeRefusal::UnfitTag => "tag_label",

@@ -1,7 +1,10 @@
-//! Fills a consultation with a realistic mix of made-up submissions, so triage and publication
-//! can be tried at scale: Japanese and English opinions across the drafts, form-letter
-//! campaigns, several opinions per submission, post, fax and email besides the web, and some
+//! Fills a consultation with a realistic mix of made-up submissions, so triage, campaigns and
+//! publication can be tried at scale: Japanese and English opinions across the drafts,
+//! campaigns in the variants they come in (with the truth recorded, to measure how well they
+//! are found), several opinions per submission, post, fax and email besides the web, and some
 //! late letters. Names and addresses are obviously fictitious.
+mod texts;
+
 use crate::clock::Clock;
 use crate::db::submissions::{self, NewSubmission, Transcribed};
 use crate::db::{consultations, Db, DbError};
@@ -10,64 +13,56 @@ use crate::domain::{Channel, Locale, ReceiptNumber, SubmissionInput};
 use chrono::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use texts::Template;
 
-const JA_OPENINGS: &[&str] = &[
-    "本案に賛成します。",
-    "一部修正を求めます。",
-    "次の点について懸念があります。",
-    "中小事業者の立場から意見を述べます。",
-    "自治体の情報システム担当として意見します。",
-];
-const JA_POINTS: &[&str] = &[
-    "監査の頻度を明確にしてください。",
-    "管理基準の適用範囲が不明確です。",
-    "登録申請に必要な書類を簡素化すべきです。",
-    "クラウド事業者の負担が過大にならないよう配慮が必要です。",
-    "国際規格との整合性を示してください。",
-    "再委託先の管理について記載を追加すべきです。",
-    "経過措置の期間を延ばしてください。",
-    "用語の定義を統一してください。",
-];
-const EN_OPENINGS: &[&str] = &[
-    "We support this draft.",
-    "We ask for changes.",
-    "We have concerns about the following.",
-    "As a cloud service provider, we comment as follows.",
-];
-const EN_POINTS: &[&str] = &[
-    "Please state the audit interval precisely.",
-    "The scope of the management standards is unclear.",
-    "Align the controls with ISO/IEC 27017.",
-    "Allow existing certifications to be reused.",
-    "The transition period is too short.",
-    "Define 'cloud service' consistently across the documents.",
-];
-const CAMPAIGNS: &[&str] = &[
-    "【統一意見】中小クラウド事業者の参入障壁とならないよう、登録手数料と監査費用の上限を定めてください。",
-    "[Campaign] Please publish the list of registered services in machine-readable form.",
-    "【統一意見】政府調達におけるクラウド・バイ・デフォルト原則を維持してください。",
-];
+/// What to make.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// About how many opinions (whole submissions are made).
+    pub opinions: usize,
+    pub seed: u64,
+    /// How many campaigns the campaign opinions come from.
+    pub campaigns: usize,
+    /// The share of opinions that are campaign copies (0 to 1).
+    pub campaign_share: f64,
+}
+
+/// The campaign each generated opinion truly belongs to, if any.
+#[derive(Debug, Clone)]
+pub struct Truth {
+    pub receipt_number: String,
+    /// The opinion's place in its submission.
+    pub position: usize,
+    pub campaign: Option<usize>,
+}
 
 pub struct Generated {
     pub submissions: usize,
     pub opinions: usize,
+    pub truth: Vec<Truth>,
 }
 
-/// Adds `opinions` opinions (approximately: whole submissions) to the consultation `slug`.
+/// Adds `plan.opinions` opinions (approximately: whole submissions) to the consultation `slug`.
 pub fn fill(
     db: &Db,
     slug: &str,
-    opinions: usize,
-    seed: u64,
+    plan: Plan,
     clock: &dyn Clock,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Generated, DbError> {
+    let (opinions, seed) = (plan.opinions, plan.seed);
     let stored = db
         .run_blocking(|c| consultations::find(c, slug))?
         .ok_or_else(|| DbError::Corrupt(format!("no consultation '{slug}'")))?;
     let c = &stored.consultation;
     let clerk = ensure_generator_account(db, clock)?;
     let mut rng = StdRng::seed_from_u64(seed);
+    // About a quarter of the campaigns are in English, like the opinions.
+    let templates: Vec<Template> = (0..plan.campaigns).map(|i| Template::new(&mut rng, i % 4 == 3)).collect();
+    // The share is of opinions; other submissions make 2.5 points on average.
+    let share = plan.campaign_share.clamp(0.0, 1.0);
+    let campaign_letters = share * 2.5 / (1.0 + share * 1.5);
+    let mut truth = Vec::new();
     let codes: Vec<String> = c.drafts.iter().map(|d| d.code.clone()).collect();
     let window = (c.closes_at - c.opens_at).num_seconds().max(1);
     let (mut made, mut subs) = (0usize, 0usize);
@@ -76,9 +71,12 @@ pub fn fill(
         let mut batch = Vec::new();
         let mut in_batch = 0;
         while in_batch < batch_target {
-            let n = (rng.random_range(1..=4usize)).min(batch_target - in_batch).max(1);
-            let english = rng.random_bool(0.25);
-            let campaign = rng.random_bool(0.2).then(|| CAMPAIGNS[rng.random_range(0..CAMPAIGNS.len())]);
+            // A campaign copy is a letter of one opinion; others make one to four points.
+            let campaign = (!templates.is_empty() && rng.random_bool(campaign_letters))
+                .then(|| rng.random_range(0..templates.len()));
+            let english = campaign.map_or_else(|| rng.random_bool(0.25), |k| templates[k].english);
+            let n =
+                if campaign.is_some() { 1 } else { (rng.random_range(1..=4usize)).min(batch_target - in_batch).max(1) };
             let ops: Vec<OpinionInput> = (0..n)
                 .map(|_| {
                     // The management standards draw most comments, as in the real case.
@@ -90,19 +88,13 @@ pub fn fill(
                         codes.get(rng.random_range(0..codes.len().max(1))).cloned().unwrap_or_default()
                     };
                     let body = match campaign {
-                        Some(text) => text.to_string(),
-                        None if english => format!(
-                            "{} {} {}",
-                            EN_OPENINGS[rng.random_range(0..EN_OPENINGS.len())],
-                            EN_POINTS[rng.random_range(0..EN_POINTS.len())],
-                            EN_POINTS[rng.random_range(0..EN_POINTS.len())]
-                        ),
-                        None => format!(
-                            "{}{}{}",
-                            JA_OPENINGS[rng.random_range(0..JA_OPENINGS.len())],
-                            JA_POINTS[rng.random_range(0..JA_POINTS.len())],
-                            JA_POINTS[rng.random_range(0..JA_POINTS.len())]
-                        ),
+                        Some(k) => templates[k].copy(&mut rng),
+                        None => {
+                            // Some distinct opinions quote a sentence of a campaign.
+                            let quoted = (!templates.is_empty() && rng.random_bool(0.15))
+                                .then(|| &templates[rng.random_range(0..templates.len())]);
+                            texts::distinct(&mut rng, english, quoted)
+                        }
                     };
                     OpinionInput {
                         draft,
@@ -112,8 +104,8 @@ pub fn fill(
                             String::new()
                         },
                         body,
-                        reason: if rng.random_bool(0.4) {
-                            "実務上の理由による。".into()
+                        reason: if campaign.is_none() && rng.random_bool(0.4) {
+                            texts::sentence(&mut rng, english)
                         } else {
                             String::new()
                         },
@@ -154,7 +146,13 @@ pub fn fill(
             };
             let Ok(valid) = valid else { continue };
             in_batch += valid.opinions().len();
-            batch.push((valid, channel, received_at, ReceiptNumber::generate(&mut rng)));
+            let receipt = ReceiptNumber::generate(&mut rng);
+            truth.extend((0..valid.opinions().len()).map(|position| Truth {
+                receipt_number: receipt.to_string(),
+                position,
+                campaign,
+            }));
+            batch.push((valid, channel, received_at, receipt));
         }
         let now = clock.now();
         db.write_blocking(|conn| {
@@ -181,7 +179,7 @@ pub fn fill(
         made += in_batch;
         progress(made);
     }
-    Ok(Generated { submissions: subs, opinions: made })
+    Ok(Generated { submissions: subs, opinions: made, truth })
 }
 
 /// Transcriptions need a clerk; the generator types as a disabled account of its own.
