@@ -75,6 +75,13 @@ pub enum MailTransport {
 pub struct RateLimitSettings {
     /// Per client address; 0 turns the limit off.
     pub submissions_per_minute: u32,
+    /// Receipt-number lookups (pages and API) per client address; 0 turns the limit off.
+    #[serde(default = "default_lookups_per_minute")]
+    pub lookups_per_minute: u32,
+}
+
+fn default_lookups_per_minute() -> u32 {
+    120
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -188,7 +195,10 @@ impl Default for Settings {
                 from: "pubcom <no-reply@pubcom.invalid>".into(),
                 file_dir: PathBuf::from("data/mail"),
             },
-            rate_limit: RateLimitSettings { submissions_per_minute: 300 },
+            rate_limit: RateLimitSettings {
+                submissions_per_minute: 300,
+                lookups_per_minute: default_lookups_per_minute(),
+            },
             secret_key: None,
             log_format: LogFormat::Pretty,
             max_request_bytes: 2 * 1024 * 1024,

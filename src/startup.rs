@@ -156,6 +156,7 @@ impl Application {
             forms: FormTokens::new(&secret),
             files: AttachmentStore::new(&settings.data_dir),
             consultation_cache: Default::default(),
+            lookups: RateLimiter::new(settings.rate_limit.lookups_per_minute),
         });
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -9,6 +9,7 @@
 //! - `campaigns`: fingerprints and clusters of near-identical opinions
 //! - `redaction`: personal-data suggestions found in the background, and staff withholding text
 //! - `publication`: the publication gates and immutable result versions
+//! - `receipts`: a submitter's own submission by receipt number, and its withdrawal
 //! - `contact`: the audited view of a submitter's contact details
 //! - `accounts`: staff accounts, from the staff pages and the command line
 //! - `generate`: made-up submissions for trying triage at scale
@@ -18,6 +19,7 @@ pub mod contact;
 pub mod generate;
 pub mod intake;
 pub mod publication;
+pub mod receipts;
 pub mod redaction;
 pub mod responses;
 pub mod transcription;

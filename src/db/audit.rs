@@ -48,6 +48,7 @@ pub enum Action {
     RedactionLift,
     ClusterDetach,
     ClusterJoin,
+    SubmissionWithdraw,
 }
 
 impl Action {
@@ -85,6 +86,7 @@ impl Action {
             Action::RedactionLift => "redaction_lift",
             Action::ClusterDetach => "cluster_detach",
             Action::ClusterJoin => "cluster_join",
+            Action::SubmissionWithdraw => "submission_withdraw",
         }
     }
 }

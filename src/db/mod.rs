@@ -6,6 +6,7 @@ pub mod consultations;
 pub mod fingerprints;
 pub mod jobs;
 pub mod outbox;
+pub mod receipts;
 pub mod redactions;
 pub mod responses;
 pub mod results;

@@ -8,7 +8,10 @@ use super::schema::{opinions, result_versions, submissions};
 use super::{from_db_time, responses, to_db_time, DbConnection, DbError};
 use crate::domain::publication::{failures, Facts, Failure, ItemFacts, TranscriptionFacts};
 use crate::domain::redaction::{Field, PublicText, Reason};
-use crate::domain::results::{Count, PublishedItem, PublishedOpinion, PublishedResults, Section, Text, Totals, Window};
+use crate::domain::results::{
+    Count, PublishedAnswer, PublishedItem, PublishedOpinion, PublishedOutcome, PublishedResults, Section, Text, Totals,
+    Window,
+};
 use crate::domain::transcription::{Hands, Verification};
 use crate::domain::triage::{Coverage, TriageState};
 use crate::domain::Localized;
@@ -37,6 +40,7 @@ struct Row {
     transcribed_by: Option<i64>,
     corrected_by: Option<i64>,
     verified_by: Option<i64>,
+    withdrawn: Option<chrono::NaiveDateTime>,
 }
 
 fn rows(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Row>, DbError> {
@@ -64,6 +68,7 @@ fn rows(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Row>, DbErr
             submissions::transcribed_by,
             submissions::corrected_by,
             submissions::verified_by,
+            submissions::withdrawn_at,
         ))
         .load(conn)?)
 }
@@ -101,11 +106,26 @@ pub fn review(
     now: DateTime<Utc>,
 ) -> Result<(Vec<Failure>, PublishedResults), DbError> {
     let data = snapshot(conn, stored.id)?;
-    Ok((failures_of(&data, stored, now), build_from(&data, stored, version, now)))
+    Ok((failures_of(&data, stored, now), build_from(&data, stored, version, now).0))
 }
 
+/// Withdrawn opinions and late ones nobody accepted are kept but never considered.
 fn considered(r: &Row) -> bool {
-    !r.late || r.late_accepted.is_some()
+    r.withdrawn.is_none() && (!r.late || r.late_accepted.is_some())
+}
+
+/// Why an opinion's text is not published, or `None` when it is.
+fn not_published_key(r: &Row) -> Option<&'static str> {
+    if r.withdrawn.is_some() {
+        Some("withdrawn")
+    } else if !considered(r) {
+        Some("late")
+    } else {
+        match state_of(r) {
+            TriageState::Answered => None,
+            other => Some(other.as_str()),
+        }
+    }
 }
 
 /// Every publication gate that fails now; empty when the results may be published.
@@ -162,7 +182,12 @@ fn failures_of(data: &Snapshot, stored: &StoredConsultation, now: DateTime<Utc>)
         now,
         transcriptions,
         items,
-        unresolved_suggestions: data.unresolved.clone(),
+        // Suggestions in text that will never be published (withdrawn, late) need no decision.
+        unresolved_suggestions: {
+            let considered_ids: std::collections::HashSet<i64> =
+                data.rows.iter().filter(|r| considered(r)).map(|r| r.id).collect();
+            data.unresolved.iter().filter(|(id, _)| considered_ids.contains(id)).copied().collect()
+        },
         coverage,
     })
 }
@@ -176,15 +201,15 @@ fn public_text(text: &str, field: Field, withheld: Option<&Vec<Withheld>>) -> Pu
     PublicText::build(text, &spans)
 }
 
-/// Opinions among `answered` whose campaign has at least one other of them.
-fn same_content(answered: &[&Row], clusters: &HashMap<i64, i64>) -> usize {
+/// Opinions among `answered` whose campaign has at least one other of them (同趣旨).
+fn in_campaign(answered: &[&Row], clusters: &HashMap<i64, i64>) -> std::collections::HashSet<i64> {
     let mut per_cluster: HashMap<i64, usize> = HashMap::new();
     for r in answered {
         if let Some(c) = clusters.get(&r.id) {
             *per_cluster.entry(*c).or_default() += 1;
         }
     }
-    per_cluster.values().filter(|n| **n >= 2).sum()
+    answered.iter().filter(|r| clusters.get(&r.id).is_some_and(|c| per_cluster[c] >= 2)).map(|r| r.id).collect()
 }
 
 /// Distinct contents: every opinion outside a campaign, and each campaign once.
@@ -205,7 +230,12 @@ fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<Count> {
 }
 
 /// The results as they would be published now.
-fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: DateTime<Utc>) -> PublishedResults {
+fn build_from(
+    data: &Snapshot,
+    stored: &StoredConsultation,
+    version: i32,
+    now: DateTime<Utc>,
+) -> (PublishedResults, Vec<PublishedOutcome>) {
     let c = &stored.consultation;
     let all = &data.rows;
     let items = &data.items;
@@ -215,6 +245,7 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
     let mut order: Vec<Option<i64>> =
         c.drafts.iter().filter_map(|d| stored.draft_ids.get(&d.code).copied().map(Some)).collect();
     order.push(None);
+    let mut answers: HashMap<i64, PublishedAnswer> = HashMap::new();
     for draft_id in order {
         let mut published_items = Vec::new();
         for item in items.iter().filter(|i| i.draft_id == draft_id && i.approved()) {
@@ -222,28 +253,42 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
                 .iter()
                 .filter(|r| r.item_id == Some(item.id) && considered(r) && state_of(r) == TriageState::Answered)
                 .collect();
+            let number = published_items.len() + 1;
+            let in_campaign = in_campaign(&answered, &data.clusters);
+            let summary = Text { ja: item.summary_ja.clone(), en: item.summary_en.clone() };
+            let mut opinions = Vec::with_capacity(answered.len());
+            for (i, r) in answered.iter().enumerate() {
+                let withheld = data.withheld.get(&r.id);
+                let opinion = PublishedOpinion {
+                    number: i + 1,
+                    location: r.location.as_deref().map(|t| public_text(t, Field::Location, withheld)),
+                    body: public_text(&r.body, Field::Body, withheld),
+                    reason: r.reason.as_deref().map(|t| public_text(t, Field::Reason, withheld)),
+                    organization: r.organization.clone().filter(|_| r.publish_organization),
+                };
+                answers.insert(
+                    r.id,
+                    PublishedAnswer {
+                        section: sections.len() + 1,
+                        draft: draft_id.and_then(|id| code_of.get(&id)).map(|c| c.to_string()),
+                        item_number: number,
+                        response_item_id: item.id,
+                        summary: summary.clone(),
+                        same_content: in_campaign.contains(&r.id),
+                        opinion: opinion.clone(),
+                    },
+                );
+                opinions.push(opinion);
+            }
             published_items.push(PublishedItem {
-                number: published_items.len() + 1,
-                summary: Text { ja: item.summary_ja.clone(), en: item.summary_en.clone() },
+                number,
+                summary,
                 view: Text { ja: item.view_ja.clone(), en: item.view_en.clone() },
                 changed: item.changed,
                 change: Text { ja: item.change_ja.clone(), en: item.change_en.clone() },
                 opinion_count: answered.len(),
-                same_content: same_content(&answered, &data.clusters),
-                opinions: answered
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        let withheld = data.withheld.get(&r.id);
-                        PublishedOpinion {
-                            number: i + 1,
-                            location: r.location.as_deref().map(|t| public_text(t, Field::Location, withheld)),
-                            body: public_text(&r.body, Field::Body, withheld),
-                            reason: r.reason.as_deref().map(|t| public_text(t, Field::Reason, withheld)),
-                            organization: r.organization.clone().filter(|_| r.publish_organization),
-                        }
-                    })
-                    .collect(),
+                same_content: in_campaign.len(),
+                opinions,
             });
         }
         if published_items.is_empty() {
@@ -259,17 +304,21 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
     let mut submissions_seen: Vec<i64> = all.iter().map(|r| r.submission_id).collect();
     submissions_seen.sort_unstable();
     submissions_seen.dedup();
-    let not_published = count_by(all.iter().filter_map(|r| {
-        if !considered(r) {
-            Some("late")
-        } else {
-            match state_of(r) {
-                TriageState::Answered => None,
-                other => Some(other.as_str()),
-            }
-        }
-    }));
-    PublishedResults {
+    let not_published = count_by(all.iter().filter_map(not_published_key));
+    let outcomes = all
+        .iter()
+        .map(|r| {
+            let answer = answers.remove(&r.id);
+            let outcome = match (&answer, not_published_key(r)) {
+                (Some(_), _) => "answered",
+                (None, Some(key)) => key,
+                // Answered by an item not published: the gates refuse this, but say so honestly.
+                (None, None) => "in_review",
+            };
+            PublishedOutcome { opinion_id: r.id, outcome: outcome.to_string(), answer }
+        })
+        .collect();
+    let results = PublishedResults {
         consultation: c.slug.clone(),
         version,
         published_at: now,
@@ -291,7 +340,8 @@ fn build_from(data: &Snapshot, stored: &StoredConsultation, version: i32, now: D
             not_published,
         },
         sections,
-    }
+    };
+    (results, outcomes)
 }
 
 #[derive(Debug)]
@@ -317,7 +367,7 @@ pub fn publish(
         .select(diesel::dsl::max(result_versions::version))
         .first(conn)?;
     let version = last.unwrap_or(0) + 1;
-    let results = build_from(&data, stored, version, now);
+    let (results, outcomes) = build_from(&data, stored, version, now);
     let content = serde_json::to_string(&results).map_err(|e| DbError::Corrupt(e.to_string()))?;
     diesel::insert_into(result_versions::table)
         .values((
@@ -328,6 +378,7 @@ pub fn publish(
             result_versions::content.eq(content),
         ))
         .execute(conn)?;
+    super::receipts::store_outcomes(conn, version, &outcomes)?;
     Ok(PublishOutcome::Published(version))
 }
 

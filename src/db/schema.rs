@@ -50,6 +50,16 @@ diesel::table! {
         late_acceptance_reason -> Nullable<Text>,
         corrected_by -> Nullable<BigInt>,
         request_hash -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    published_opinions (opinion_id, version) {
+        opinion_id -> BigInt,
+        version -> Integer,
+        outcome -> Text,
+        answer -> Nullable<Text>,
     }
 }
 
@@ -296,6 +306,7 @@ diesel::joinable!(fingerprints -> opinions (opinion_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     consultations,
+    published_opinions,
     drafts,
     submissions,
     opinions,

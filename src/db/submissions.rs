@@ -165,29 +165,32 @@ pub struct StoredSubmission {
     pub locale: Locale,
     pub received_at: DateTime<Utc>,
     pub late: bool,
+    /// When the submitter withdrew it, if they did.
+    pub withdrawn_at: Option<DateTime<Utc>>,
     pub opinions: Vec<StoredOpinion>,
 }
 
 #[derive(Debug, Clone)]
 pub struct StoredOpinion {
+    pub id: i64,
     pub draft_code: Option<String>,
     pub location: Option<String>,
     pub body: String,
     pub reason: Option<String>,
 }
 
-type SubmissionRow = (i64, i64, String, String, String, chrono::NaiveDateTime, bool);
+type SubmissionRow = (i64, i64, String, String, String, chrono::NaiveDateTime, bool, Option<chrono::NaiveDateTime>);
 
 fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission, DbError> {
-    let (id, consultation_id, receipt_number, channel, locale, received_at, late) = row;
+    let (id, consultation_id, receipt_number, channel, locale, received_at, late, withdrawn_at) = row;
     let opinions = opinions::table
         .left_join(drafts::table)
         .filter(opinions::submission_id.eq(id))
         .order(opinions::position.asc())
-        .select((drafts::code.nullable(), opinions::location, opinions::body, opinions::reason))
-        .load::<(Option<String>, Option<String>, String, Option<String>)>(conn)?
+        .select((opinions::id, drafts::code.nullable(), opinions::location, opinions::body, opinions::reason))
+        .load::<(i64, Option<String>, Option<String>, String, Option<String>)>(conn)?
         .into_iter()
-        .map(|(draft_code, location, body, reason)| StoredOpinion { draft_code, location, body, reason })
+        .map(|(id, draft_code, location, body, reason)| StoredOpinion { id, draft_code, location, body, reason })
         .collect();
     Ok(StoredSubmission {
         id,
@@ -197,6 +200,7 @@ fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission,
         locale: locale.parse().map_err(DbError::Corrupt)?,
         received_at: from_db_time(received_at),
         late,
+        withdrawn_at: withdrawn_at.map(from_db_time),
         opinions,
     })
 }
@@ -209,6 +213,7 @@ fn select_row() -> (
     submissions::locale,
     submissions::received_at,
     submissions::late,
+    submissions::withdrawn_at,
 ) {
     (
         submissions::id,
@@ -218,6 +223,7 @@ fn select_row() -> (
         submissions::locale,
         submissions::received_at,
         submissions::late,
+        submissions::withdrawn_at,
     )
 }
 
@@ -238,6 +244,14 @@ pub fn find_by_receipt(
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<StoredSubmission>, DbError> {
     let row: Option<SubmissionRow> = submissions::table.find(id).select(select_row()).first(conn).optional()?;
     row.map(|r| load(conn, r)).transpose()
+}
+
+/// Marks a submission withdrawn; false when it already was.
+pub fn withdraw(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let changed = diesel::update(submissions::table.find(id).filter(submissions::withdrawn_at.is_null()))
+        .set(submissions::withdrawn_at.eq(Some(to_db_time(now))))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// The address a receipt email goes to. Kept out of `StoredSubmission` so it is read only

@@ -19,6 +19,7 @@ pub mod text;
 pub mod transcription;
 pub mod triage;
 pub mod window;
+pub mod withdrawal;
 
 pub use channel::Channel;
 pub use consultation::{Consultation, ConsultationFile, Draft};

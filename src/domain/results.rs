@@ -105,3 +105,39 @@ pub struct PublishedOpinion {
     pub reason: Option<PublicText>,
     pub organization: Option<String>,
 }
+
+/// What a published version did with one opinion, kept privately beside the version (it ties
+/// the opinion, and so its receipt number, to the published text) for the submitter's own
+/// receipt page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublishedOutcome {
+    pub opinion_id: i64,
+    /// `answered`, or why its text is not published (the keys of `Totals::not_published`).
+    pub outcome: String,
+    pub answer: Option<PublishedAnswer>,
+}
+
+/// An answered opinion as published, with the response item that answers it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublishedAnswer {
+    /// Position of its section on the results page, from 1.
+    pub section: usize,
+    pub draft: Option<String>,
+    pub item_number: usize,
+    pub response_item_id: i64,
+    pub summary: Text,
+    /// Counted with others of the same content (同趣旨) under this item.
+    pub same_content: bool,
+    pub opinion: PublishedOpinion,
+}
+
+impl PublishedAnswer {
+    /// The item's anchor on the results page.
+    pub fn anchor(&self) -> String {
+        item_anchor(self.section, self.item_number)
+    }
+}
+
+pub fn item_anchor(section: usize, item_number: usize) -> String {
+    format!("item-{section}-{item_number}")
+}

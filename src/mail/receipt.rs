@@ -17,6 +17,8 @@ pub struct OpinionView {
 /// What both parts of the receipt email say.
 struct Receipt<'a> {
     t: Tr,
+    greeting: &'static str,
+    closing: &'static str,
     title: &'a str,
     receipt_number: &'a str,
     received_at: String,
@@ -56,8 +58,9 @@ pub fn opinion_views(consultation: &Consultation, submission: &StoredSubmission,
 }
 
 /// A Message-ID that is the same for every attempt of the same job, so a receiver can tell a
-/// retry from a new message.
-pub fn message_id(job_id: i64, receipt_number: &str, public_base_url: &str) -> String {
+/// retry from a new message. It never holds the receipt number: the log transport writes it.
+pub fn message_id(job_id: i64, kind: &str, public_base_url: &str) -> String {
+    let kind: String = kind.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let host = public_base_url
         .split("://")
         .nth(1)
@@ -65,7 +68,7 @@ pub fn message_id(job_id: i64, receipt_number: &str, public_base_url: &str) -> S
         .split(['/', ':'])
         .next()
         .unwrap_or("pubcom.invalid");
-    format!("<receipt-{job_id}-{receipt_number}@{host}>")
+    format!("<pubcom-{kind}-{job_id}@{host}>")
 }
 
 pub struct ReceiptEmail<'a> {
@@ -75,6 +78,8 @@ pub struct ReceiptEmail<'a> {
     pub from: &'a str,
     pub public_base_url: &'a str,
     pub message_id: &'a str,
+    /// The email confirming a withdrawal instead of a receipt.
+    pub withdrawal: bool,
 }
 
 impl ReceiptEmail<'_> {
@@ -82,8 +87,15 @@ impl ReceiptEmail<'_> {
         let locale = self.submission.locale;
         let t = Tr::new(locale);
         let receipt_number = self.submission.receipt_number.as_str();
+        let (greeting, closing, subject) = if self.withdrawal {
+            ("withdrawal_email_greeting", "withdrawal_email_closing", "withdrawal_email_subject")
+        } else {
+            ("email_greeting", "next_steps", "email_subject")
+        };
         let r = Receipt {
             t,
+            greeting,
+            closing,
             title: self.consultation.title.get(locale),
             receipt_number,
             received_at: i18n::datetime(locale, self.submission.received_at, self.consultation.time_zone),
@@ -102,7 +114,7 @@ impl ReceiptEmail<'_> {
         // header encoding keeps user text out of the header structure.
         let to: Mailbox = self.to.parse().map_err(|e| format!("recipient address refused: {e}"))?;
         let from: Mailbox = self.from.parse().map_err(|e| format!("mail.from refused: {e}"))?;
-        let subject = t.t("email_subject").replace("{receipt}", receipt_number);
+        let subject = t.t(subject).replace("{receipt}", receipt_number);
         Message::builder()
             .from(from)
             .to(to)

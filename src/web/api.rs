@@ -30,6 +30,8 @@ api_routes! {
     get "/consultations" => list,
     get "/consultations/{slug}" => detail,
     post "/consultations/{slug}/submissions" => submit,
+    get "/consultations/{slug}/submissions/{receipt_number}" => super::receipt::api::status,
+    post "/consultations/{slug}/submissions/{receipt_number}/withdrawal" => super::receipt::api::withdraw,
     get "/consultations/{slug}/results" => results,
     get "/openapi.json" => openapi,
 }

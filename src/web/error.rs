@@ -4,6 +4,7 @@ use super::page::{render, PageContext};
 use crate::app::intake::Refusal;
 use crate::app::OpError;
 use crate::db::DbError;
+use crate::domain::withdrawal::WithdrawalRefusal;
 use crate::domain::{FieldError, Locale, WindowRefusal};
 use crate::i18n::{self, Tr};
 use actix_web::http::StatusCode;
@@ -37,6 +38,10 @@ pub enum ErrorKind {
         next: String,
     },
     Forbidden,
+    /// A withdrawal the rules refuse.
+    Withdrawal(WithdrawalRefusal),
+    /// A receipt number whose check character does not match: a typo, said as such.
+    ReceiptTypo,
     /// The database could not be reached: try again shortly.
     Unavailable(Cause),
     /// Too much is being handled at once; counted in the metrics, not logged per request (a
@@ -221,6 +226,8 @@ impl ErrorKind {
             ErrorKind::RateLimited { .. } => "rate_limited",
             ErrorKind::SignInRequired { .. } => "sign_in_required",
             ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Withdrawal(refusal) => refusal.code(),
+            ErrorKind::ReceiptTypo => "receipt_number_typo",
             ErrorKind::Unavailable(_) | ErrorKind::Busy => "unavailable",
             ErrorKind::Internal(_) => "internal",
         }
@@ -241,6 +248,9 @@ impl ErrorKind {
             ErrorKind::RateLimited { .. } => t.t("error_rate_limited").into(),
             ErrorKind::SignInRequired { .. } => t.t("sign_in_heading").into(),
             ErrorKind::Forbidden => t.t("forbidden").into(),
+            ErrorKind::Withdrawal(WithdrawalRefusal::WindowClosed) => t.t("withdrawal_closed").into(),
+            ErrorKind::Withdrawal(WithdrawalRefusal::AlreadyWithdrawn) => t.t("already_withdrawn").into(),
+            ErrorKind::ReceiptTypo => t.t("check_typo").into(),
             ErrorKind::Unavailable(_) | ErrorKind::Busy => t.t("refused_busy").into(),
             ErrorKind::Internal(_) => t.t("error_generic").into(),
         }
@@ -258,7 +268,9 @@ impl ResponseError for AppError {
             ErrorKind::Window { .. } => StatusCode::FORBIDDEN,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::SignInRequired { .. } => StatusCode::SEE_OTHER,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::Forbidden | ErrorKind::Withdrawal(WithdrawalRefusal::WindowClosed) => StatusCode::FORBIDDEN,
+            ErrorKind::Withdrawal(WithdrawalRefusal::AlreadyWithdrawn) => StatusCode::CONFLICT,
+            ErrorKind::ReceiptTypo => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Unavailable(_) | ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

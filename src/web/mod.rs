@@ -5,6 +5,7 @@ pub mod form;
 pub mod ops;
 pub mod page;
 pub mod public;
+pub mod receipt;
 pub mod results;
 pub mod security;
 pub mod staff;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub files: crate::files::AttachmentStore,
     /// Recently read consultations: every public request needs one, and they change rarely.
     pub consultation_cache: ConsultationCache,
+    /// Receipt-number lookups per client: a receipt number is a bearer secret, not to be guessed.
+    pub lookups: crate::app::intake::RateLimiter,
 }
 
 /// Consultations by slug, kept for a few seconds so an import from the command line shows up
@@ -117,7 +120,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("", web::get().to(public::consultation))
                 .route("/submit", web::get().to(form::show))
                 .route("/submit", web::post().to(form::post))
-                .route("/receipt/{receipt}", web::get().to(public::receipt))
+                .route("/receipt", web::get().to(receipt::check))
+                .route("/receipt/{receipt}", web::get().to(receipt::page))
+                .route("/receipt/{receipt}/withdrawal", web::get().to(receipt::confirm))
+                .route("/receipt/{receipt}/withdrawal", web::post().to(receipt::withdraw))
                 .route("/results", web::get().to(results::page::page))
                 .route("/results.csv", web::get().to(results::export::csv_file))
                 .route("/results.json", web::get().to(results::export::json_file))

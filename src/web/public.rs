@@ -1,12 +1,11 @@
-//! Public pages: the list of consultations, one consultation's notice, and the receipt.
-use super::error::{AppError, ErrorKind, OrNotFound, OrRespond};
+//! Public pages: the list of consultations and one consultation's notice.
+use super::error::{AppError, ErrorKind, OrRespond};
 use super::page::{html, render, PageContext};
 use super::view::{draft_items, summary, DraftItem, Summary};
 use super::{remember_locale, request_locale, AppState};
-use crate::db::{consultations, submissions};
-use crate::domain::{ReceiptNumber, WindowStatus};
+use crate::db::consultations;
+use crate::domain::WindowStatus;
 use crate::i18n::{self, Tr};
-use crate::mail::receipt::{opinion_views, OpinionView};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -91,56 +90,6 @@ pub async fn consultation(
         is_open: c.status_at(now) == WindowStatus::Open,
         has_results,
         s,
-    };
-    let mut response = html(render(&page).page(locale)?);
-    remember_locale(&req, &mut response);
-    Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "public/receipt.html")]
-struct ReceiptPage {
-    page: PageContext,
-    s: Summary,
-    receipt_number: String,
-    received_at: String,
-    opinions: Vec<OpinionView>,
-    results_expected: String,
-    email_sent: bool,
-}
-
-#[derive(serde::Deserialize)]
-pub struct ReceiptQuery {
-    #[serde(default)]
-    sent: Option<String>,
-}
-
-pub async fn receipt(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    query: web::Query<ReceiptQuery>,
-) -> Result<HttpResponse, AppError> {
-    let locale = request_locale(&req);
-    let (slug, number) = path.into_inner();
-    let stored = state.consultation_page(&slug, locale).await?;
-    let receipt: ReceiptNumber = number.parse().map_err(|_| AppError::html(locale, ErrorKind::NotFound))?;
-    let consultation_id = stored.id;
-    let found =
-        state.db.run(move |c| submissions::find_by_receipt(c, consultation_id, &receipt)).await.found_page(locale)?;
-    let c = &stored.consultation;
-    let page = ReceiptPage {
-        page: PageContext::new(
-            locale,
-            Tr::new(locale).t("receipt_heading").into(),
-            format!("/c/{}/receipt/{}", c.slug, found.receipt_number),
-        ),
-        s: summary(c, locale, state.clock.now()),
-        received_at: i18n::datetime(locale, found.received_at, c.time_zone),
-        opinions: opinion_views(c, &found, locale),
-        results_expected: c.results_expected.map(|d| i18n::date(locale, d)).unwrap_or_default(),
-        email_sent: query.sent.as_deref() == Some("email"),
-        receipt_number: found.receipt_number,
     };
     let mut response = html(render(&page).page(locale)?);
     remember_locale(&req, &mut response);

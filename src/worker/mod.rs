@@ -187,7 +187,7 @@ impl Worker {
         self.metrics.emails_sent.add(sent);
         self.metrics.email_failures.add(failed);
         if sent > 0 {
-            tracing::info!(sent, "receipt emails sent");
+            tracing::info!(sent, "emails sent");
         }
         Ok(count)
     }
@@ -201,10 +201,14 @@ impl Worker {
                 let mut consultations: HashMap<i64, Arc<crate::domain::Consultation>> = HashMap::new();
                 let mut out = Vec::with_capacity(jobs.len());
                 for job in jobs {
-                    if job.kind != submissions::RECEIPT_EMAIL {
-                        out.push(Err(format!("unknown job kind '{}'", job.kind)));
-                        continue;
-                    }
+                    let withdrawal = match job.kind.as_str() {
+                        submissions::RECEIPT_EMAIL => false,
+                        crate::db::receipts::WITHDRAWAL_EMAIL => true,
+                        other => {
+                            out.push(Err(format!("unknown job kind '{other}'")));
+                            continue;
+                        }
+                    };
                     let Some(submission_id) = job.submission_id else {
                         out.push(Err("receipt job without submission".to_string()));
                         continue;
@@ -223,7 +227,7 @@ impl Worker {
                             found
                         }
                     };
-                    out.push(Ok((job.id, submission, to, consultation)));
+                    out.push(Ok((job.id, withdrawal, submission, to, consultation)));
                 }
                 Ok(out)
             })
@@ -231,8 +235,9 @@ impl Worker {
         Ok(loaded
             .into_iter()
             .map(|item| {
-                let (job_id, submission, to, consultation) = item?;
-                let id = message_id(job_id, &submission.receipt_number, &self.settings.public_base_url);
+                let (job_id, withdrawal, submission, to, consultation) = item?;
+                let kind = if withdrawal { "withdrawal" } else { "receipt" };
+                let id = message_id(job_id, kind, &self.settings.public_base_url);
                 let message = ReceiptEmail {
                     consultation: &consultation,
                     submission: &submission,
@@ -240,6 +245,7 @@ impl Worker {
                     from: &self.settings.mail.from,
                     public_base_url: &self.settings.public_base_url,
                     message_id: &id,
+                    withdrawal,
                 }
                 .build()?;
                 Ok((id, message))

@@ -1,5 +1,6 @@
 //! Real headless Chromium (Debian's chromium and chromium-driver): the public journey in both
-//! languages (two opinions for two drafts, a field error fixed, confirm, receipt), and an
+//! languages (two opinions for two drafts, a field error fixed, confirm, receipt), continued
+//! from the receipt (one submission withdrawn, the other followed to its published answer), and an
 //! analyst signing in and reading a campaign against its template.
 use crate::helpers::{spawn_app, Backend, TestApp};
 use crate::on_both_backends;
@@ -160,9 +161,37 @@ async fn the_public_journey_in_chromium_in_both_languages(backend: Backend) {
     let first = journey(b, &app, &ja).await;
     let second = journey(b, &app, &en).await;
     assert_ne!(first, second);
-    browser.client.clone().close().await.unwrap();
     assert_eq!(app.count("submissions").await, 2);
     assert_eq!(app.count("opinions").await, 4);
+
+    // The second was sent by mistake: withdrawn from its receipt page, with a confirmation.
+    click(b, "#withdraw-link").await;
+    click(b, "#withdraw-confirm").await;
+    assert_eq!(text_of(b, "#withdrawn-notice").await, "Your submission has been withdrawn.");
+    assert!(b.find(Locator::Css("#withdraw-link")).await.is_err(), "no second withdrawal");
+
+    // The first is answered and published; its receipt page links to the answer.
+    crate::publication::wait_for_scans(&app).await;
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2020, 5, 1, 3, 0, 0).unwrap());
+    let analyst = crate::staff::signed_in(&app, "analyst", Role::Analyst).await;
+    let approver = crate::staff::signed_in(&app, "approver", Role::Approver).await;
+    let ids = crate::triage::opinion_ids(&app).await;
+    for (id, draft) in [(ids[0], "management-standards"), (ids[1], "audit-guidelines")] {
+        let item = crate::triage::new_item(&analyst, draft, "We will consider it.").await;
+        let link = [("action", "link"), ("item", &item.to_string())];
+        assert_eq!(crate::triage::post_opinion(&analyst, id, &link).await.status(), 303);
+        crate::triage::approve(&approver, item).await;
+    }
+    assert_eq!(crate::triage::publish(&approver).await.status(), 303);
+    b.goto(&format!("{}/c/ismap-2020/receipt/{first}?lang=en", app.url)).await.unwrap();
+    assert!(text_of(b, "#receipt-status").await.starts_with("The results are published."));
+    click(b, "#opinion-1 a.answer-link").await;
+    let url = b.current_url().await.unwrap();
+    assert_eq!(url.path(), "/c/ismap-2020/results");
+    let anchor = url.fragment().expect("the link names the answer").to_string();
+    let row = text_of(b, &format!("tr#{anchor}")).await;
+    assert!(row.contains("We will consider it."), "{row}");
+    browser.client.clone().close().await.unwrap();
 }
 
 async fn an_analyst_reads_a_campaign_in_chromium(backend: Backend) {

@@ -21,7 +21,7 @@ pub async fn app(backend: Backend) -> TestApp {
 }
 
 /// Waits until every queued fingerprint and re-clustering has run.
-async fn wait_for_campaigns(app: &TestApp) {
+pub async fn wait_for_campaigns(app: &TestApp) {
     use pubcom::db::jobs;
     for _ in 0..400 {
         let waiting = app

@@ -10,6 +10,7 @@ mod email;
 mod operations;
 mod privacy;
 mod publication;
+mod receipts;
 mod redaction;
 mod staff;
 mod storage;

@@ -32,7 +32,7 @@ async fn export(c: &StaffClient) -> Vec<(String, String, String)> {
 }
 
 /// Every redaction row's id as the opinion page lists it, in order.
-fn redaction_ids(page: &str) -> Vec<String> {
+pub fn redaction_ids(page: &str) -> Vec<String> {
     page.split("id=\"redaction-").skip(1).map(|s| s.split('"').next().unwrap().to_string()).collect()
 }
 

@@ -512,9 +512,11 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
     routes.sort();
     // `ROUTES` is the table the router itself is built from.
     assert_eq!(documented, routes, "the document and the routes must match");
-    // Each route answers through its own handler.
+    // Each route answers through its own handler; the receipt routes use the receipt of the
+    // submission the table lists before them.
+    let mut receipt = String::new();
     for (method, path) in pubcom::web::api::ROUTES {
-        let url = format!("{}{}", app.url, path.replace("{slug}", "ismap-2020"));
+        let url = format!("{}{}", app.url, path.replace("{slug}", "ismap-2020").replace("{receipt_number}", &receipt));
         let response = match *method {
             "get" => app.client.get(&url).send().await.unwrap(),
             _ => app
@@ -526,7 +528,10 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
                 .unwrap(),
         };
         let status = response.status().as_u16();
-        if path.ends_with("/results") {
+        if path.ends_with("/submissions") {
+            assert_eq!(status, 201);
+            receipt = response.json::<Value>().await.unwrap()["receipt_number"].as_str().unwrap().to_string();
+        } else if path.ends_with("/results") {
             assert_eq!(status, 404);
             let body: Value = response.json().await.unwrap();
             assert_eq!(body["error"], "not_found");

@@ -146,7 +146,8 @@ impl Intake {
                 Channel::Api => self.metrics.accepted_api.inc(),
                 _ => self.metrics.accepted_web.inc(),
             }
-            tracing::info!(consultation = %slug, receipt = %accepted.receipt_number, channel = s.channel.as_str(), "submission accepted");
+            // Never the receipt number: it is the submitter's key to withdraw.
+            tracing::info!(consultation = %slug, channel = s.channel.as_str(), "submission accepted");
         }
         Ok(accepted)
     }

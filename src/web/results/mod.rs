@@ -138,6 +138,7 @@ fn not_published_label(locale: Locale, key: &str) -> String {
     let t = Tr::new(locale);
     match key {
         "late" => t.t("np_late").into(),
+        "withdrawn" => t.t("np_withdrawn").into(),
         "out_of_scope" => t.t("np_out_of_scope").into(),
         "abusive" => t.t("np_abusive").into(),
         "duplicate" => t.t("np_duplicate").into(),

@@ -1,6 +1,6 @@
 //! The public results page of one consultation, one version at a time.
 use super::{facts, load, PublicOpinion, VersionQuery};
-use crate::domain::results::PublishedItem;
+use crate::domain::results::{item_anchor, PublishedItem};
 use crate::domain::Locale;
 use crate::i18n::{self, Tr};
 use crate::markdown::SanitizedHtml;
@@ -13,6 +13,8 @@ use askama::Template;
 
 pub struct ItemView {
     pub number: usize,
+    /// Where a receipt page links to this answer.
+    pub anchor: String,
     pub summary: SanitizedHtml,
     pub view: SanitizedHtml,
     pub changed: bool,
@@ -42,9 +44,10 @@ struct ResultsPage {
     sections: Vec<SectionView>,
 }
 
-fn item_view(item: &PublishedItem, locale: Locale) -> ItemView {
+fn item_view(section: usize, item: &PublishedItem, locale: Locale) -> ItemView {
     ItemView {
         number: item.number,
+        anchor: item_anchor(section, item.number),
         summary: SanitizedHtml::from_markdown(item.summary.get(locale)),
         view: SanitizedHtml::from_markdown(item.view.get(locale)),
         changed: item.changed,
@@ -99,9 +102,10 @@ pub async fn page(
             page.sections = r
                 .sections
                 .iter()
-                .map(|sec| SectionView {
+                .enumerate()
+                .map(|(i, sec)| SectionView {
                     title: sec.title.get(locale).to_string(),
-                    items: sec.items.iter().map(|i| item_view(i, locale)).collect(),
+                    items: sec.items.iter().map(|item| item_view(i + 1, item, locale)).collect(),
                 })
                 .collect();
             actix_web::http::StatusCode::OK

@@ -263,6 +263,6 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, form: Multipar
         transcription::create(&state.db, &state.files, stored, transcription, staff.actor(), stored_scan, now)
             .await
             .page(locale)?;
-    tracing::info!(receipt = %receipt, "transcription stored");
+    tracing::info!(consultation = %slug, "transcription stored");
     Ok(see_other(format!("/staff/transcriptions/{receipt}?created=1")))
 }

@@ -1,0 +1,2 @@
+DROP TABLE published_opinions;
+ALTER TABLE submissions DROP COLUMN withdrawn_at;
