@@ -106,6 +106,8 @@ fn like_pattern(text: &str) -> String {
 fn filtered(filter: &OpinionFilter, sqlite: bool) -> Boxed<'static> {
     let mut q = opinions::table.inner_join(submissions::table).into_boxed::<MultiBackend>();
     q = q.filter(submissions::consultation_id.eq(filter.consultation_id));
+    // Withdrawn opinions are never considered: they leave the triage lists and counts.
+    q = q.filter(submissions::withdrawn_at.is_null());
     q = match filter.draft {
         DraftScope::Any => q,
         DraftScope::Whole => q.filter(opinions::draft_id.is_null()),
@@ -281,7 +283,7 @@ pub fn overview(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<Dra
         "SELECT o.draft_id, o.triage_state, s.channel, s.late, \
          CASE WHEN o.assignee_id IS NULL THEN 1 ELSE 0 END AS unassigned, COUNT(*) AS n \
          FROM opinions o JOIN submissions s ON s.id = o.submission_id \
-         WHERE s.consultation_id = {placeholder} \
+         WHERE s.consultation_id = {placeholder} AND s.withdrawn_at IS NULL \
          GROUP BY o.draft_id, o.triage_state, s.channel, s.late, CASE WHEN o.assignee_id IS NULL THEN 1 ELSE 0 END"
     ))
     .bind::<diesel::sql_types::BigInt, _>(consultation_id)
@@ -338,6 +340,8 @@ pub struct OpinionDetail {
     pub duplicate_of: Option<i64>,
     pub assignee_id: Option<i64>,
     pub response_item_id: Option<i64>,
+    /// When the submitter withdrew it: kept, never considered or published.
+    pub withdrawn_at: Option<chrono::NaiveDateTime>,
 }
 
 pub fn detail(conn: &mut DbConnection, id: i64) -> Result<Option<OpinionDetail>, DbError> {
@@ -363,6 +367,7 @@ pub fn detail(conn: &mut DbConnection, id: i64) -> Result<Option<OpinionDetail>,
             opinions::duplicate_of,
             opinions::assignee_id,
             opinions::response_item_id,
+            submissions::withdrawn_at,
         ))
         .first(conn)
         .optional()?)

@@ -106,6 +106,11 @@ async fn a_receipt_follows_the_opinion_to_its_answer(backend: Backend) {
     let analyst = signed_in(&app, "analyst", Role::Analyst).await;
     let approver = signed_in(&app, "approver", Role::Approver).await;
     let ids = opinion_ids(&app).await;
+    let list = analyst.get("/staff/c/ismap-2020/opinions?lang=en").await.text().await.unwrap();
+    assert!(list.contains(&format!("/staff/opinions/{}\"", ids[0])));
+    assert!(!list.contains(&format!("/staff/opinions/{}\"", ids[4])), "withdrawn: out of the triage list");
+    let staff_view = analyst.get(&format!("/staff/opinions/{}?lang=en", ids[4])).await.text().await.unwrap();
+    assert!(staff_view.contains("id=\"withdrawn\""), "staff can still open it, marked withdrawn");
     let csrf = analyst.csrf().await;
     let fields = [
         ("csrf", csrf.as_str()),
