@@ -177,6 +177,7 @@ impl Application {
                 })
                 .wrap(security_headers())
                 .wrap(TracingLogger::<RequestSpan>::new())
+                .configure(crate::web::error::extractor_errors)
                 .configure(routes)
         })
         .listen(listener)?

@@ -238,6 +238,25 @@ impl ThrottlePolicy {
     }
 }
 
+/// Where sign-in may send a person afterwards: a staff path of this site in printable ASCII
+/// (no scheme, no other host, no line breaks that would split the redirect's header), else
+/// the staff home.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with("/staff")
+                && !n.starts_with("//")
+                && !n.contains("://")
+                && !n.contains('\\')
+                && n.len() <= 2000
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
+        _ => "/staff/".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +313,22 @@ mod tests {
         assert_eq!(AccountNames::parse(&"a".repeat(65), None), Err(NameProblem::Username));
         assert_eq!(AccountNames::parse("k.sato", Some(&"佐".repeat(101))), Err(NameProblem::DisplayName));
         assert_eq!(AccountNames::parse("k.sato", Some("佐藤 健")).unwrap().display_name, "佐藤 健");
+    }
+
+    #[test]
+    fn sign_in_sends_people_only_to_staff_pages_of_this_site() {
+        assert_eq!(safe_next(Some("/staff/c/ismap-2020/opinions?state=new")), "/staff/c/ismap-2020/opinions?state=new");
+        for bad in [
+            "/staff/\r\nSet-Cookie: x=1",
+            "https://evil.example/staff",
+            "//evil.example",
+            "/public",
+            "/staff/\\evil",
+            "/staff/ü",
+            "/staff/ a",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/staff/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/staff/");
     }
 }

@@ -356,6 +356,31 @@ pub fn percent_encode(s: &str) -> String {
         .collect()
 }
 
+/// The surface a request's errors take: the documented JSON body under `/api/`, pages
+/// elsewhere.
+fn surface_of(req: &actix_web::HttpRequest, kind: ErrorKind) -> AppError {
+    if req.path().starts_with("/api/") {
+        AppError::json(kind)
+    } else {
+        AppError::html(super::request_locale(req), kind)
+    }
+}
+
+/// Extractor errors (a query string, path or form the framework cannot read) answered like
+/// every other error, never with the framework's own text.
+pub fn extractor_errors(cfg: &mut actix_web::web::ServiceConfig) {
+    use actix_web::web::{FormConfig, PathConfig, QueryConfig};
+    cfg.app_data(QueryConfig::default().error_handler(|_, req| {
+        let t = Tr::new(super::request_locale(req));
+        surface_of(req, ErrorKind::BadRequest(t.t("query_unreadable").into())).into()
+    }))
+    // A path segment of the wrong shape (a word where an id goes) names nothing that exists.
+    .app_data(PathConfig::default().error_handler(|_, req| surface_of(req, ErrorKind::NotFound).into()))
+    .app_data(
+        FormConfig::default().error_handler(|_, req| surface_of(req, ErrorKind::BadRequest(String::new())).into()),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

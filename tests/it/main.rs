@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod api;
+mod bad_input;
 mod browser;
 mod campaigns;
 mod email;

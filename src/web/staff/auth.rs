@@ -38,12 +38,7 @@ pub struct NextQuery {
 }
 
 /// Only local staff paths: never an open redirect.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with("/staff") && !n.starts_with("//") && !n.contains("://") => n.to_string(),
-        _ => "/staff/".into(),
-    }
-}
+use crate::domain::staff::safe_next;
 
 use crate::web::page::html_no_store as html;
 

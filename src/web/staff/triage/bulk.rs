@@ -90,6 +90,7 @@ pub async fn bulk(
     }
     triage::decide_bulk(&action, true).map_err(|r| refused(locale, r))?;
     let f = FilterQuery::from_pairs(&pairs);
+    f.check(locale)?;
     let all = get("scope") == "all";
     let (filter, chosen) = if all {
         (f.to_filter(&stored), None)

@@ -96,6 +96,16 @@ impl FilterQuery {
         Self::KEYS.iter().zip(values).filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, v.clone())).collect()
     }
 
+    /// A clear refusal when a value holds control characters (a NUL cannot even be sent to
+    /// PostgreSQL), instead of an error from the database.
+    pub fn check(&self, locale: crate::domain::Locale) -> Result<(), crate::web::error::AppError> {
+        if self.pairs().iter().any(|(_, v)| v.chars().any(char::is_control)) {
+            let detail = crate::i18n::Tr::new(locale).t("search_control_characters").to_string();
+            return Err(crate::web::error::AppError::html(locale, crate::web::error::ErrorKind::BadRequest(detail)));
+        }
+        Ok(())
+    }
+
     pub fn query_string(&self) -> String {
         serde_urlencoded::to_string(self.pairs()).unwrap_or_default()
     }

@@ -62,6 +62,7 @@ pub async fn list(
     let staff = require(&req, &state, Permission::Triage).await?;
     let stored = state.consultation_page(&slug, locale).await?;
     let f = q.into_inner();
+    f.check(locale)?;
     let filter = f.to_filter(&stored);
     let cid = stored.id;
     let (rows, total, tags) = state
