@@ -117,11 +117,23 @@ pub fn build_worker(
 impl Application {
     pub async fn build(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         crate::files::private_dir(&settings.data_dir).context("data_dir")?;
+        let configured_key = settings.secret_key.is_some();
         settings.ensure_secret_key().context("storing the generated secret_key in data_dir")?;
         let db = {
             let s = settings.clone();
             tokio::task::spawn_blocking(move || open_database(&s)).await??
         };
+        if !configured_key && db.backend() == "postgres" {
+            // Every instance on one PostgreSQL signs with one key, without operator care: the
+            // first to start stores its key (the one from its data_dir), the others adopt it.
+            let candidate = settings.secret_key.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
+            let db = db.clone();
+            let shared = tokio::task::spawn_blocking(move || {
+                db.write_blocking(|c| crate::db::secrets::shared(c, "form_key", &candidate))
+            })
+            .await??;
+            settings.secret_key = Some(crate::config::Secret::new(shared));
+        }
         {
             let (db, dir, clock) = (db.clone(), settings.consultations_dir.clone(), clock.clone());
             let loaded =

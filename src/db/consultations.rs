@@ -37,6 +37,8 @@ fn parse_definition(json: &str) -> Result<Consultation, DbError> {
 /// Creates the consultation or brings it up to date with `file`. Refuses to drop a draft that
 /// already has opinions, so an edit to a file cannot orphan what people sent.
 pub fn import(conn: &mut DbConnection, file: &ConsultationFile, now: DateTime<Utc>) -> Result<ImportOutcome, DbError> {
+    // Instances starting at once import one at a time; the later ones find it done.
+    super::lock_for_transaction(conn, super::IMPORT_LOCK)?;
     let checked = Consultation::try_from(file.clone()).map_err(DbError::Corrupt)?;
     let definition = serde_json::to_string(file).map_err(|e| DbError::Corrupt(e.to_string()))?;
     let existing: Option<(i64, String)> = consultations::table

@@ -11,6 +11,7 @@ pub mod redactions;
 pub mod responses;
 pub mod results;
 pub mod schema;
+pub mod secrets;
 pub mod staff;
 pub mod submissions;
 pub mod transcriptions;
@@ -23,6 +24,18 @@ use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Advisory lock keys (PostgreSQL): one per kind of start-up work instances must not race on.
+const MIGRATION_LOCK: i64 = 0x7075_6263_6f6d_0001;
+pub const IMPORT_LOCK: i64 = 0x7075_6263_6f6d_0002;
+
+/// Holds `key` until the transaction ends (PostgreSQL; SQLite's writer is already one).
+pub fn lock_for_transaction(conn: &mut DbConnection, key: i64) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({key})")).execute(c)?;
+    }
+    Ok(())
+}
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -210,10 +223,17 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
+    /// Applies pending migrations. On PostgreSQL under an advisory lock, so that any number of
+    /// instances may start at once: the first migrates, the others wait and find nothing to do.
     pub fn migrate(&self) -> Result<usize, DbError> {
         let mut conn = self.get()?;
         let applied = match &mut *conn {
-            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Postgresql(c) => {
+                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+                let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+                applied
+            }
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         };
         applied.map_err(|e| DbError::Migration(e.to_string()))

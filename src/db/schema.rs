@@ -328,3 +328,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     cluster_members,
     cluster_overrides,
 );
+
+diesel::table! {
+    instance_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}

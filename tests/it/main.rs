@@ -1,6 +1,7 @@
 //! One integration test binary. Every storage-touching test runs on SQLite and on PostgreSQL
 //! (a fresh database per test on the local server, dropped afterwards).
 mod helpers;
+mod instances;
 mod smtp;
 
 mod api;
