@@ -111,7 +111,8 @@ pub fn build_worker(
 ) -> anyhow::Result<Worker> {
     let mailer = Mailer::from_settings(&settings.mail, settings.worker.concurrency as u32)
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-    Ok(Worker { db, mailer: Arc::new(mailer), clock, settings, metrics, wake })
+    let id = crate::web::security::random_hex(8);
+    Ok(Worker { db, mailer: Arc::new(mailer), clock, settings, metrics, wake, id })
 }
 
 impl Application {

@@ -13,10 +13,11 @@ pub struct Job {
     pub attempts: i32,
 }
 
-/// Claims up to `limit` due jobs for `lease`. The conditional update is a compare-and-set,
-/// so it needs no backend-specific locking.
+/// Claims up to `limit` due jobs for worker `me` until `now + lease`. The conditional update
+/// is a compare-and-set, so it needs no backend-specific locking.
 pub fn claim_due(
     conn: &mut DbConnection,
+    me: &str,
     now: DateTime<Utc>,
     lease: Duration,
     limit: i64,
@@ -41,12 +42,37 @@ pub fn claim_due(
             .filter(outbox::sent_at.is_null())
             .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now_db))),
     )
-    .set(outbox::locked_until.eq(Some(to_db_time(now + lease))))
+    .set((outbox::locked_until.eq(Some(to_db_time(now + lease))), outbox::claimed_by.eq(Some(me))))
     .returning(outbox::id)
     .get_results::<i64>(conn)?
     .into_iter()
     .collect();
     Ok(candidates.into_iter().filter(|job| won.contains(&job.id)).collect())
+}
+
+/// Extends `me`'s lease on those of `ids` it still holds and that are not sent; returns them.
+/// A job missing from the answer was taken by another worker: it must not be sent here.
+pub fn renew(
+    conn: &mut DbConnection,
+    me: &str,
+    ids: &[i64],
+    until: DateTime<Utc>,
+) -> Result<std::collections::HashSet<i64>, DbError> {
+    let mut kept = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        kept.extend(
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq_any(chunk))
+                    .filter(outbox::sent_at.is_null())
+                    .filter(outbox::claimed_by.eq(me)),
+            )
+            .set(outbox::locked_until.eq(Some(to_db_time(until))))
+            .returning(outbox::id)
+            .get_results::<i64>(conn)?,
+        );
+    }
+    Ok(kept)
 }
 
 pub fn mark_sent(conn: &mut DbConnection, id: i64, message_id: &str, now: DateTime<Utc>) -> Result<(), DbError> {

@@ -211,6 +211,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         message_id -> Nullable<Text>,
         created_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+mod emails;
+
 const BATCH: i64 = 200;
 const LEASE_SECS: i64 = 120;
 
@@ -23,6 +25,8 @@ pub struct Worker {
     pub metrics: Arc<Metrics>,
     /// Woken when a new job is written, so a receipt email does not wait for the next poll.
     pub wake: Arc<Notify>,
+    /// Names this worker's leases on outbox jobs.
+    pub id: String,
 }
 
 /// Delay before attempt `attempts + 1`: initial × 2^attempts, capped.
@@ -118,78 +122,6 @@ impl Worker {
         })
         .await
         .map_err(|_| DbError::Cancelled)?
-    }
-
-    /// One pass over due jobs; returns how many it handled. Emails go out a few at a time; the
-    /// results are written in one transaction, so a backlog costs one commit per pass, not one
-    /// per email. When the mail relay fails, the rest of the pass is not tried (a relay that
-    /// refuses one message refuses the next) and every job left waits for its back-off.
-    pub async fn run_once(&self) -> Result<usize, DbError> {
-        let now = self.clock.now();
-        let jobs = self.db.write(move |c| outbox::claim_due(c, now, Duration::seconds(LEASE_SECS), BATCH)).await?;
-        let count = jobs.len();
-        if count == 0 {
-            return Ok(0);
-        }
-        let messages = self.build_messages(&jobs).await?;
-        let mut outcomes: Vec<(outbox::Job, Result<String, String>)> = Vec::with_capacity(count);
-        let mut sending = tokio::task::JoinSet::new();
-        let mut relay_failed: Option<String> = None;
-        let mut queue = jobs.into_iter().zip(messages);
-        loop {
-            while relay_failed.is_none() && sending.len() < self.settings.worker.concurrency.max(1) {
-                let Some((job, message)) = queue.next() else { break };
-                match message {
-                    Ok((id, message)) => {
-                        let mailer = self.mailer.clone();
-                        sending.spawn(async move { (job, mailer.send(message).await.map(|()| id)) });
-                    }
-                    // A message that cannot be built is this job's problem, not the relay's:
-                    // it waits for its back-off and the pass goes on.
-                    Err(error) => outcomes.push((job, Err(error))),
-                }
-            }
-            let Some(done) = sending.join_next().await else { break };
-            let (job, outcome) = done.map_err(|_| DbError::Cancelled)?;
-            if let Err(error) = &outcome {
-                // Only a send fails here: the relay refused or dropped the message.
-                relay_failed.get_or_insert_with(|| error.clone());
-            }
-            outcomes.push((job, outcome));
-        }
-        if let Some(error) = &relay_failed {
-            let not_tried = format!("not tried: an earlier message in the same pass failed: {error}");
-            outcomes.extend(queue.map(|(job, _)| (job, Err(not_tried.clone()))));
-        }
-        let now = self.clock.now();
-        let settings = self.settings.worker.clone();
-        let (mut sent, mut failed) = (0u64, 0u64);
-        for (job, outcome) in &outcomes {
-            match outcome {
-                Ok(_) => sent += 1,
-                Err(error) => {
-                    failed += 1;
-                    tracing::warn!(job = job.id, attempts = job.attempts + 1, %error, "email not sent; will retry");
-                }
-            }
-        }
-        self.db
-            .write(move |c| {
-                for (job, outcome) in outcomes {
-                    match outcome {
-                        Ok(id) => outbox::mark_sent(c, job.id, &id, now)?,
-                        Err(error) => outbox::reschedule(c, job.id, now + backoff(&settings, job.attempts), &error)?,
-                    }
-                }
-                Ok(())
-            })
-            .await?;
-        self.metrics.emails_sent.add(sent);
-        self.metrics.email_failures.add(failed);
-        if sent > 0 {
-            tracing::info!(sent, "emails sent");
-        }
-        Ok(count)
     }
 
     /// Each job's message (or why it cannot be built), read in one database visit.

@@ -241,7 +241,65 @@ async fn a_withdrawal_is_confirmed_by_email(backend: Backend) {
     assert!(messages[1].header("Message-ID").unwrap().starts_with("<pubcom-withdrawal-"));
 }
 
+/// Two workers and a slow relay: a pass outlasts the lease it started with (the clock runs
+/// five minutes while it sends), yet each email goes out once, because the worker renews its
+/// lease as it goes and the other worker never gets the jobs.
+async fn two_workers_and_a_slow_relay_send_each_email_once(backend: Backend) {
+    const SUBMISSIONS: usize = 30;
+    let smtp = SmtpServer::start_slow(std::time::Duration::from_millis(150)).await;
+    let url = smtp.url();
+    let app = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(url);
+        s.worker.concurrency = 2;
+        s.rate_limit.submissions_per_minute = 0;
+    })
+    .await;
+    // A second worker on the same database, as a second instance would run.
+    let settings = {
+        let mut s = crate::helpers::test_settings(&app.database);
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(smtp.url());
+        s.worker.concurrency = 2;
+        std::sync::Arc::new(s)
+    };
+    let second = pubcom::startup::build_worker(
+        settings,
+        app.db.clone(),
+        app.clock.clone(),
+        Default::default(),
+        Default::default(),
+    )
+    .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let second = tokio::spawn(second.run(stopped));
+    for i in 0..SUBMISSIONS {
+        let body =
+            json!({"submitter": {"email": format!("p{i}@example.jp")}, "opinions": [{"body": format!("lease {i}")}]});
+        assert_eq!(app.post_json(SUBMIT, &body).await.status(), 201);
+    }
+    // 30 emails two at a time at 150 ms: over two seconds of sending, while the clock runs
+    // 20 s every 100 ms, far past the 120 s lease.
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        app.clock.advance(Duration::seconds(20));
+    }
+    smtp.mailbox.wait_for(SUBMISSIONS, 60).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let messages = smtp.mailbox.messages();
+    let mut per_address: std::collections::HashMap<String, usize> = Default::default();
+    for m in &messages {
+        *per_address.entry(m.rcpt_to.join(",")).or_default() += 1;
+    }
+    assert_eq!(per_address.len(), SUBMISSIONS);
+    let twice: Vec<_> = per_address.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    stop.send(true).unwrap();
+    second.await.unwrap();
+}
+
 on_both_backends!(
+    two_workers_and_a_slow_relay_send_each_email_once,
     a_withdrawal_is_confirmed_by_email,
     the_receipt_email_arrives_over_smtp_in_the_submitters_language,
     user_text_cannot_inject_headers,

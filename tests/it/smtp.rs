@@ -82,6 +82,15 @@ impl SmtpServer {
     }
 
     pub async fn start_on(port: u16) -> Self {
+        Self::start_with(port, std::time::Duration::ZERO).await
+    }
+
+    /// A relay that takes `delay` to accept each message (after it has received it).
+    pub async fn start_slow(delay: std::time::Duration) -> Self {
+        Self::start_with(0, delay).await
+    }
+
+    async fn start_with(port: u16, delay: std::time::Duration) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mailbox = Mailbox::default();
@@ -90,7 +99,7 @@ impl SmtpServer {
             while let Ok((stream, _)) = listener.accept().await {
                 let store = store.clone();
                 tokio::spawn(async move {
-                    let _ = serve(stream, store).await;
+                    let _ = serve(stream, store, delay).await;
                 });
             }
         });
@@ -102,7 +111,7 @@ impl SmtpServer {
     }
 }
 
-async fn serve(stream: tokio::net::TcpStream, store: Mailbox) -> std::io::Result<()> {
+async fn serve(stream: tokio::net::TcpStream, store: Mailbox, delay: std::time::Duration) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 test.invalid ESMTP ready\r\n").await?;
@@ -138,6 +147,7 @@ async fn serve(stream: tokio::net::TcpStream, store: Mailbox) -> std::io::Result
             }
             current.data = data;
             store.0.lock().unwrap().push(current.clone());
+            tokio::time::sleep(delay).await;
             write.write_all(b"250 OK queued\r\n").await?;
         } else if command == "QUIT" {
             write.write_all(b"221 bye\r\n").await?;
