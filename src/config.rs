@@ -42,6 +42,23 @@ pub struct IntakeSettings {
     /// Submission requests handled at once (reading, checking, waiting to be written); beyond
     /// it 503 with Retry-After before the body is read.
     pub max_in_flight: usize,
+    /// Of those, how many one client address may have at once (0: no cap of its own).
+    #[serde(default = "default_max_in_flight_per_client")]
+    pub max_in_flight_per_client: usize,
+    /// Seconds a request body may take to arrive; a slower client gets 408 and its
+    /// connection closed, so it cannot hold a slot.
+    #[serde(default = "default_body_deadline_secs")]
+    pub body_deadline_secs: u64,
+}
+
+/// Half the default `max_in_flight`: one address (an office behind one NAT address, or an
+/// attacker) can never take every slot.
+fn default_max_in_flight_per_client() -> usize {
+    128
+}
+
+fn default_body_deadline_secs() -> u64 {
+    10
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -220,6 +237,8 @@ impl Default for Settings {
                 batch_wait_ms: 0,
                 writers: None,
                 max_in_flight: 256,
+                max_in_flight_per_client: default_max_in_flight_per_client(),
+                body_deadline_secs: default_body_deadline_secs(),
             },
         }
     }

@@ -164,6 +164,7 @@ impl Application {
             intake: Intake::new(
                 writer.clone(),
                 RateLimiter::new(settings.rate_limit.submissions_per_minute),
+                crate::app::intake::PerClient::new(settings.intake.max_in_flight_per_client),
                 metrics.clone(),
             ),
             forms: FormTokens::new(&secret),

@@ -21,6 +21,8 @@ pub enum ErrorKind {
     NotPublished,
     BadRequest(String),
     PayloadTooLarge,
+    /// The body did not arrive within the deadline; the connection is closed.
+    SlowBody,
     UnsupportedMediaType,
     Invalid(Vec<FieldError>),
     /// An idempotency key already bound to a different submission.
@@ -219,6 +221,7 @@ impl ErrorKind {
             ErrorKind::NotFound | ErrorKind::NotPublished => "not_found",
             ErrorKind::BadRequest(_) => "bad_request",
             ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::SlowBody => "request_timeout",
             ErrorKind::UnsupportedMediaType => "unsupported_media_type",
             ErrorKind::Invalid(_) => "invalid",
             ErrorKind::IdempotencyKeyReused => "idempotency_key_reused",
@@ -240,6 +243,7 @@ impl ErrorKind {
             ErrorKind::NotPublished => t.t("results_not_published").into(),
             ErrorKind::BadRequest(detail) => format!("{} {detail}", t.t("error_bad_request")),
             ErrorKind::PayloadTooLarge => t.t("error_too_large").into(),
+            ErrorKind::SlowBody => t.t("error_slow_body").into(),
             ErrorKind::UnsupportedMediaType => "Send the body as application/json.".into(),
             ErrorKind::Invalid(_) => t.t("error_summary_heading").into(),
             ErrorKind::IdempotencyKeyReused => t.t("idempotency_key_reused").into(),
@@ -263,6 +267,7 @@ impl ResponseError for AppError {
             ErrorKind::NotFound | ErrorKind::NotPublished => StatusCode::NOT_FOUND,
             ErrorKind::BadRequest(_) => StatusCode::BAD_REQUEST,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::Invalid(_) | ErrorKind::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Window { .. } => StatusCode::FORBIDDEN,
@@ -290,6 +295,9 @@ impl ResponseError for AppError {
             }
             ErrorKind::Unavailable(_) | ErrorKind::Busy => {
                 builder.insert_header(("Retry-After", RETRY_AFTER_BUSY_SECS.to_string()));
+            }
+            ErrorKind::SlowBody => {
+                builder.force_close();
             }
             ErrorKind::SignInRequired { next } => {
                 let target = format!("/staff/sign-in?next={}", percent_encode(next));

@@ -100,8 +100,21 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
-/// Reads a request body up to `limit` bytes, refusing larger ones with 413 early.
+/// Reads a request body up to `limit` bytes, refusing larger ones with 413 early, and one
+/// that has not fully arrived within the configured deadline with 408.
 pub async fn read_body(
+    req: &actix_web::HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, ErrorKind> {
+    let deadline = req
+        .app_data::<web::Data<super::AppState>>()
+        .map(|s| std::time::Duration::from_secs(s.settings.intake.body_deadline_secs.max(1)))
+        .unwrap_or(std::time::Duration::from_secs(10));
+    tokio::time::timeout(deadline, read_all(req, payload, limit)).await.unwrap_or(Err(ErrorKind::SlowBody))
+}
+
+async fn read_all(
     req: &actix_web::HttpRequest,
     mut payload: web::Payload,
     limit: usize,

@@ -2,6 +2,7 @@
 //! (a fresh database per test on the local server, dropped afterwards).
 mod helpers;
 mod instances;
+mod slow_clients;
 mod smtp;
 
 mod api;

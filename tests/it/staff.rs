@@ -331,7 +331,9 @@ async fn a_second_person_verifies_and_corrections_keep_history(backend: Backend)
         )
         .await;
     assert_eq!(back.status(), 303);
-    assert!(typist.get(&format!("{path}?lang=en")).await.text().await.unwrap().contains("Sent back"));
+    let sent_back = typist.get(&format!("{path}?lang=en")).await.text().await.unwrap();
+    assert!(sent_back.contains("Sent back"));
+    assert!(sent_back.contains("<dt>Sent back by</dt><dd id=\"verified-by\">clerk2</dd>"), "named as such");
 
     let csrf = typist.csrf().await;
     let fix = [
@@ -365,6 +367,9 @@ async fn a_second_person_verifies_and_corrections_keep_history(backend: Backend)
     );
     let verification = page.split("id=\"verification\">").nth(1).unwrap().split("</dd>").next().unwrap();
     assert_eq!(verification, "Unverified");
+    assert!(!page.contains("id=\"verified-by\""), "nobody is named as checker of the new text");
+    assert!(page.contains("id=\"corrected-by\">clerk1<"), "the corrector is named as such");
+    assert!(page.contains("When (Asia/Tokyo)"), "the history says which zone its times are in");
     assert_eq!(app.count("opinion_revisions").await, 2);
 }
 

@@ -2,9 +2,11 @@
 //! against the window and the consultation's rules, admitted (rate limit, then the in-flight
 //! limit), stored by the group-commit writer and counted. The form and the API differ only in
 //! how they read the body and how they render the answer.
+mod per_client;
 mod rate_limit;
 pub mod writer;
 
+pub use per_client::PerClient;
 pub use rate_limit::RateLimiter;
 pub use writer::{Permit, Stored, Writer, WriterSettings};
 
@@ -60,17 +62,19 @@ pub enum Refusal {
 /// its place.
 pub struct Admission {
     permit: Permit,
+    _client: Option<per_client::ClientSlot>,
 }
 
 pub struct Intake {
     writer: Writer,
     limiter: RateLimiter,
+    per_client: PerClient,
     metrics: Arc<Metrics>,
 }
 
 impl Intake {
-    pub fn new(writer: Writer, limiter: RateLimiter, metrics: Arc<Metrics>) -> Self {
-        Self { writer, limiter, metrics }
+    pub fn new(writer: Writer, limiter: RateLimiter, per_client: PerClient, metrics: Arc<Metrics>) -> Self {
+        Self { writer, limiter, per_client, metrics }
     }
 
     /// Lets a request in, or refuses it at once. The API asks before reading the body (the
@@ -81,8 +85,11 @@ impl Intake {
             self.metrics.refused_rate_limited.inc();
             return Err(Refusal::RateLimited { retry_after_secs });
         }
+        let Ok(client_slot) = self.per_client.enter(client) else {
+            return Err(self.busy());
+        };
         match self.writer.admit() {
-            Ok(permit) => Ok(Admission { permit }),
+            Ok(permit) => Ok(Admission { permit, _client: client_slot }),
             Err(_) => Err(self.busy()),
         }
     }

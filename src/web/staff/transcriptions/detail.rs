@@ -63,6 +63,10 @@ struct DetailPage {
     state_code: &'static str,
     typed_by: String,
     checked_by: String,
+    /// "Checked by" once verified, "Sent back by" when sent back for correction.
+    checked_by_label: &'static str,
+    /// The zone the history's times are in.
+    zone: String,
     corrected_by: String,
     comment: String,
     opinions: Vec<OpinionView>,
@@ -156,6 +160,11 @@ pub(super) async fn detail_page(
         state_code: verification.as_str(),
         typed_by: name_of(m.transcribed_by),
         checked_by: name_of(m.verified_by),
+        checked_by_label: match verification {
+            Verification::SentBack => t.t("sent_back_by_label"),
+            _ => t.t("verified_by_label"),
+        },
+        zone: c.time_zone.name().to_string(),
         corrected_by: name_of(m.corrected_by),
         comment: m.verification_comment.clone().unwrap_or_default(),
         opinions: opinion_views,
