@@ -16,6 +16,10 @@ pub struct Settings {
     pub consultations_dir: PathBuf,
     pub mail: MailSettings,
     pub rate_limit: RateLimitSettings,
+    /// Proxies whose `X-Forwarded-For` names the client (e.g. `["127.0.0.1"]` behind a local
+    /// nginx); from anyone else the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Signs CSRF tokens. Generated and stored in `data_dir` on first start when absent.
     pub secret_key: Option<Secret>,
     pub log_format: LogFormat,
@@ -95,6 +99,17 @@ pub struct RateLimitSettings {
     /// Receipt-number lookups (pages and API) per client address; 0 turns the limit off.
     #[serde(default = "default_lookups_per_minute")]
     pub lookups_per_minute: u32,
+    /// Count in this Redis (e.g. `redis://127.0.0.1:6379`) so the limits hold across
+    /// instances; absent: each instance counts in memory.
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// Prefix of the Redis keys, so deployments (and tests) can share one Redis.
+    #[serde(default = "default_redis_namespace")]
+    pub redis_namespace: String,
+}
+
+fn default_redis_namespace() -> String {
+    "pubcom".into()
 }
 
 fn default_lookups_per_minute() -> u32 {
@@ -212,9 +227,12 @@ impl Default for Settings {
                 from: "pubcom <no-reply@pubcom.invalid>".into(),
                 file_dir: PathBuf::from("data/mail"),
             },
+            trusted_proxies: Vec::new(),
             rate_limit: RateLimitSettings {
                 submissions_per_minute: 300,
                 lookups_per_minute: default_lookups_per_minute(),
+                redis_url: None,
+                redis_namespace: default_redis_namespace(),
             },
             secret_key: None,
             log_format: LogFormat::Pretty,

@@ -1,6 +1,6 @@
 //! Builds the whole application from settings: database, migrations, seed consultations, mail
 //! transport, web server and worker. Used by `main` and by the tests alike.
-use crate::app::intake::{Intake, RateLimiter, Writer, WriterSettings};
+use crate::app::intake::{Intake, SharedLimit, Writer, WriterSettings};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::consultations::{self, ImportOutcome};
@@ -156,6 +156,18 @@ impl Application {
             max_in_flight: settings.intake.max_in_flight,
         };
         let writer = Writer::start(db.clone(), clock.clone(), writer_settings, wake);
+        let limits = settings.rate_limit.clone();
+        let limit = |what: &'static str, per_minute: u32| {
+            let limits = limits.clone();
+            async move {
+                match &limits.redis_url {
+                    Some(url) => SharedLimit::in_redis(url, &limits.redis_namespace, what, per_minute)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("configuration: {e}")),
+                    None => Ok(SharedLimit::in_memory(per_minute)),
+                }
+            }
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             clock,
@@ -163,14 +175,14 @@ impl Application {
             metrics: metrics.clone(),
             intake: Intake::new(
                 writer.clone(),
-                RateLimiter::new(settings.rate_limit.submissions_per_minute),
+                limit("submissions", settings.rate_limit.submissions_per_minute).await?,
                 crate::app::intake::PerClient::new(settings.intake.max_in_flight_per_client),
                 metrics.clone(),
             ),
             forms: FormTokens::new(&secret),
             files: AttachmentStore::new(&settings.data_dir),
             consultation_cache: Default::default(),
-            lookups: RateLimiter::new(settings.rate_limit.lookups_per_minute),
+            lookups: limit("lookups", settings.rate_limit.lookups_per_minute).await?,
         });
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -217,12 +217,12 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let received_at = state.clock.now();
-    let client = req.peer_addr().map(|a| a.ip());
+    let client = super::client::client_ip(&req);
     if !content_type_is(&req, "application/json") {
         return Err(AppError::json(ErrorKind::UnsupportedMediaType));
     }
     // Admitted before the body is read: the cheapest answer an overloaded server can give.
-    let admission = match state.intake.admit(client) {
+    let admission = match state.intake.admit(client).await {
         Ok(admission) => admission,
         Err(refusal) => {
             discard_small_body(&req, payload).await;

@@ -417,7 +417,7 @@ pub async fn post(
                 input: v.clone(),
                 channel: Channel::Web,
                 received_at,
-                client: req.peer_addr().map(|a| a.ip()),
+                client: super::client::client_ip(&req),
                 idempotency_key: Some(nonce),
             };
             let has_email = !v.email.trim().is_empty();

@@ -1,5 +1,6 @@
 //! The HTTP surface: the route table in one place, shared state, locale choice.
 pub mod api;
+pub mod client;
 pub mod error;
 pub mod form;
 pub mod ops;
@@ -35,7 +36,7 @@ pub struct AppState {
     /// Recently read consultations: every public request needs one, and they change rarely.
     pub consultation_cache: ConsultationCache,
     /// Receipt-number lookups per client: a receipt number is a bearer secret, not to be guessed.
-    pub lookups: crate::app::intake::RateLimiter,
+    pub lookups: crate::app::intake::SharedLimit,
 }
 
 /// Consultations by slug, kept for a few seconds so an import from the command line shows up

@@ -42,10 +42,11 @@ pub fn private(result: Result<HttpResponse, AppError>) -> HttpResponse {
 }
 
 /// Counts one lookup against the client's allowance.
-pub fn count_lookup(req: &HttpRequest, state: &AppState) -> Result<(), ErrorKind> {
+pub async fn count_lookup(req: &HttpRequest, state: &AppState) -> Result<(), ErrorKind> {
     state
         .lookups
-        .check(req.peer_addr().map(|a| a.ip()))
+        .check(super::client::client_ip(req))
+        .await
         .map_err(|retry_after_secs| ErrorKind::RateLimited { retry_after_secs })
 }
 
@@ -101,7 +102,7 @@ async fn check_page(
     let mut message = "";
     let typed = typed.unwrap_or_default();
     if !typed.trim().is_empty() {
-        count_lookup(req, state).page(locale)?;
+        count_lookup(req, state).await.page(locale)?;
         let found = match parse_typed(&typed) {
             Ok(number) => ops::track(&state.db, stored.clone(), number, state.clock.now()).await.page(locale)?,
             Err(ErrorKind::ReceiptTypo) => {
@@ -239,7 +240,7 @@ async fn find(
 ) -> Result<(Arc<StoredConsultation>, Tracking, Locale), AppError> {
     let locale = request_locale(req);
     let stored = state.consultation_page(slug, locale).await?;
-    count_lookup(req, state).page(locale)?;
+    count_lookup(req, state).await.page(locale)?;
     let not_found = || AppError::html(locale, ErrorKind::NotFound);
     let number: ReceiptNumber = number.parse().map_err(|_| not_found())?;
     let tracking =
@@ -358,9 +359,9 @@ async fn withdraw_now(
     if state.forms.verify(&cookie, token).is_none() {
         return Err(AppError::html(locale, ErrorKind::Forbidden));
     }
-    count_lookup(req, state).page(locale)?;
+    count_lookup(req, state).await.page(locale)?;
     let number: ReceiptNumber = number.parse().map_err(|_| AppError::html(locale, ErrorKind::NotFound))?;
-    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let client = super::client::client_ip(req).map(|ip| ip.to_string()).unwrap_or_default();
     match ops::withdraw(&state.db, stored.clone(), number, client, state.clock.now()).await {
         Ok(done) => Ok(see_other(format!(
             "{}?withdrawn=1&lang={locale}",

@@ -79,7 +79,7 @@ fn init_logging() {
     });
 }
 
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     use rand::Rng;
     let n: u64 = rand::rng().random();
     format!("{n:016x}")

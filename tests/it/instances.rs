@@ -1,6 +1,7 @@
 //! Several instances on one PostgreSQL: they may start at the same instant (migrations and
 //! the consultation import take turns under advisory locks), and a form token or staff session
-//! from one is accepted by another without the operator sharing a key.
+//! from one is accepted by another without the operator sharing a key; rate limits counted in
+//! Redis hold across them, and behind a trusted proxy each forwarded client counts alone.
 use crate::helpers::{form_token, test_settings, Backend, TestDatabase};
 use crate::staff::PASSWORD;
 use pubcom::clock::FixedClock;
@@ -104,3 +105,63 @@ async fn instances_started_at_once_share_the_database_and_one_key() {
     let home = client.get(format!("{}/staff/", b.url)).send().await.unwrap();
     assert_eq!(home.status(), 200, "the session holds on the other instance");
 }
+
+/// Waits, if needed, so a test of a per-minute limit does not straddle a minute boundary.
+async fn early_in_a_minute() {
+    let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 60;
+    if second > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - second)).await;
+    }
+}
+
+async fn post(app: &crate::helpers::TestApp, forwarded_for: Option<&str>) -> u16 {
+    let mut request = app
+        .client
+        .post(format!("{}/api/v1/consultations/ismap-2020/submissions", app.url))
+        .json(&crate::helpers::api_submission("basic-rules", "limit"));
+    if let Some(addr) = forwarded_for {
+        request = request.header("X-Forwarded-For", addr);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// With `rate_limit.redis_url`, two instances count one client together (each on its own
+/// database here: the limit does not depend on it).
+async fn a_redis_limit_holds_across_instances(backend: Backend) {
+    let namespace = format!("pubcom-test-{}", crate::helpers::random_suffix());
+    let configure = |s: &mut pubcom::config::Settings| {
+        s.rate_limit.submissions_per_minute = 4;
+        s.rate_limit.redis_url = Some("redis://127.0.0.1:6379".into());
+        s.rate_limit.redis_namespace = namespace.clone();
+    };
+    early_in_a_minute().await;
+    let a = crate::helpers::spawn_app_with(backend, configure).await;
+    let b = crate::helpers::spawn_app_with(backend, configure).await;
+    for app in [&a, &b, &a, &b] {
+        assert_eq!(post(app, None).await, 201);
+    }
+    assert_eq!(post(&a, None).await, 429, "the fifth in the minute, whichever instance");
+    assert_eq!(post(&b, None).await, 429);
+}
+
+/// Behind a trusted proxy each forwarded client has its own limit; from anyone else the
+/// header is ignored.
+async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
+    early_in_a_minute().await;
+    let behind = crate::helpers::spawn_app_with(backend, |s| {
+        s.rate_limit.submissions_per_minute = 2;
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    for _ in 0..2 {
+        assert_eq!(post(&behind, Some("203.0.113.5")).await, 201);
+    }
+    assert_eq!(post(&behind, Some("203.0.113.5")).await, 429);
+    assert_eq!(post(&behind, Some("203.0.113.6")).await, 201, "another client behind the proxy");
+    let direct = crate::helpers::spawn_app_with(backend, |s| s.rate_limit.submissions_per_minute = 2).await;
+    assert_eq!(post(&direct, Some("203.0.113.5")).await, 201);
+    assert_eq!(post(&direct, Some("203.0.113.6")).await, 201);
+    assert_eq!(post(&direct, Some("203.0.113.7")).await, 429, "a client cannot choose its own address");
+}
+
+crate::on_both_backends!(a_redis_limit_holds_across_instances, forwarded_addresses_count_only_from_trusted_proxies);

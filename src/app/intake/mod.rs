@@ -4,10 +4,12 @@
 //! how they read the body and how they render the answer.
 mod per_client;
 mod rate_limit;
+mod shared_limit;
 pub mod writer;
 
 pub use per_client::PerClient;
 pub use rate_limit::RateLimiter;
+pub use shared_limit::SharedLimit;
 pub use writer::{Permit, Stored, Writer, WriterSettings};
 
 use crate::db::consultations::StoredConsultation;
@@ -67,21 +69,21 @@ pub struct Admission {
 
 pub struct Intake {
     writer: Writer,
-    limiter: RateLimiter,
+    limiter: SharedLimit,
     per_client: PerClient,
     metrics: Arc<Metrics>,
 }
 
 impl Intake {
-    pub fn new(writer: Writer, limiter: RateLimiter, per_client: PerClient, metrics: Arc<Metrics>) -> Self {
+    pub fn new(writer: Writer, limiter: SharedLimit, per_client: PerClient, metrics: Arc<Metrics>) -> Self {
         Self { writer, limiter, per_client, metrics }
     }
 
     /// Lets a request in, or refuses it at once. The API asks before reading the body (the
     /// cheapest answer an overloaded server can give); the form asks after, so a refused
     /// person still gets their text back.
-    pub fn admit(&self, client: Option<IpAddr>) -> Result<Admission, Refusal> {
-        if let Err(retry_after_secs) = self.limiter.check(client) {
+    pub async fn admit(&self, client: Option<IpAddr>) -> Result<Admission, Refusal> {
+        if let Err(retry_after_secs) = self.limiter.check(client).await {
             self.metrics.refused_rate_limited.inc();
             return Err(Refusal::RateLimited { retry_after_secs });
         }
@@ -128,7 +130,7 @@ impl Intake {
         let valid = self.check(&s.consultation, s.input, s.received_at)?;
         let admission = match admitted {
             Some(a) => a,
-            None => self.admit(s.client)?,
+            None => self.admit(s.client).await?,
         };
         let slug = s.consultation.consultation.slug.clone();
         let pending = writer::Pending {

@@ -82,7 +82,7 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>, path: web::Pat
 
 async fn status_of(req: &HttpRequest, state: &AppState, slug: &str, number: &str) -> Result<HttpResponse, AppError> {
     let stored = state.consultation(slug).await.found_api()?;
-    count_lookup(req, state).api()?;
+    count_lookup(req, state).await.api()?;
     let number = parse_typed(number).api()?;
     let tracking = ops::track(&state.db, stored.clone(), number, state.clock.now()).await.found_api()?;
     Ok(HttpResponse::Ok().json(body(&stored.consultation.slug, &tracking, request_locale(req))))
@@ -96,9 +96,9 @@ pub async fn withdraw(req: HttpRequest, state: web::Data<AppState>, path: web::P
 
 async fn withdraw_now(req: &HttpRequest, state: &AppState, slug: &str, number: &str) -> Result<HttpResponse, AppError> {
     let stored = state.consultation(slug).await.found_api()?;
-    count_lookup(req, state).api()?;
+    count_lookup(req, state).await.api()?;
     let number = parse_typed(number).api()?;
-    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let client = crate::web::client::client_ip(req).map(|ip| ip.to_string()).unwrap_or_default();
     let now = state.clock.now();
     match ops::withdraw(&state.db, stored.clone(), number.clone(), client, now).await {
         Ok(_) => {}

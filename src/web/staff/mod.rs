@@ -126,7 +126,7 @@ pub fn role_label(locale: Locale, role: Role) -> &'static str {
 }
 
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    super::client::client_ip(req).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 pub fn token_hash(token: &str) -> String {
