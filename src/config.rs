@@ -120,6 +120,10 @@ fn default_lookups_per_minute() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub pool_size: u32,
+    /// SQLite only: the most pages (4 KiB each) the database file may grow to; writes beyond
+    /// it fail as on a full disk. Absent: no cap.
+    #[serde(default)]
+    pub sqlite_max_pages: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -237,7 +241,7 @@ impl Default for Settings {
             secret_key: None,
             log_format: LogFormat::Pretty,
             max_request_bytes: 2 * 1024 * 1024,
-            database: DatabaseSettings { pool_size: 8 },
+            database: DatabaseSettings { pool_size: 8, sqlite_max_pages: None },
             worker: WorkerSettings {
                 poll_interval_ms: 1000,
                 initial_backoff_secs: 5,

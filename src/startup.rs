@@ -51,7 +51,7 @@ impl StopHandle {
 
 /// Opens the database and applies pending migrations.
 pub fn open_database(settings: &Settings) -> anyhow::Result<Db> {
-    let db = Db::connect(&settings.database_url, settings.database.pool_size)
+    let db = Db::connect_with(&settings.database_url, settings.database.pool_size, settings.database.sqlite_max_pages)
         .with_context(|| format!("database_url {:?}", settings.database_url))?;
     db.migrate().context("applying migrations")?;
     Ok(db)

@@ -1,6 +1,7 @@
 //! Storage: one diesel codebase over SQLite and PostgreSQL, chosen by the URL's scheme.
 pub mod annotations;
 pub mod audit;
+mod breaker;
 pub mod campaigns;
 pub mod consultations;
 pub mod fingerprints;
@@ -36,6 +37,9 @@ pub fn lock_for_transaction(conn: &mut DbConnection, key: i64) -> Result<(), DbE
     }
     Ok(())
 }
+
+/// How long a storage failure keeps `/readyz` at 503.
+const STORAGE_PROBLEM_FOR: Duration = Duration::from_secs(30);
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -85,6 +89,10 @@ pub enum DbError {
     Corrupt(String),
     #[error("the database task was cancelled")]
     Cancelled,
+    /// A write failed for want of storage (kept as such even when the transaction's rollback
+    /// then fails too, as SQLite's does after it rolled back on its own).
+    #[error("storage unavailable: {0}")]
+    StorageFull(String),
     /// One failure shared by every request of a group-commit batch.
     #[error("the batch was not stored")]
     Batch(#[source] Arc<DbError>),
@@ -95,7 +103,24 @@ impl DbError {
     /// being unreachable: retrying the same work piece by piece can succeed.
     pub fn is_refusal(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error};
-        matches!(self, DbError::Query(Error::DatabaseError(kind, _)) if !matches!(kind, DatabaseErrorKind::ClosedConnection))
+        !self.is_storage_full()
+            && matches!(self, DbError::Query(Error::DatabaseError(kind, _)) if !matches!(kind, DatabaseErrorKind::ClosedConnection))
+    }
+
+    /// The storage is full or read-only: nothing can be written until an operator acts. Not a
+    /// refusal of one submission (retrying them one by one cannot help) and not "busy".
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            DbError::Query(diesel::result::Error::DatabaseError(_, info)) => {
+                let m = info.message().to_ascii_lowercase();
+                ["disk is full", "no space left", "readonly database", "read-only file system", "could not extend file"]
+                    .iter()
+                    .any(|s| m.contains(s))
+            }
+            DbError::StorageFull(_) => true,
+            DbError::Batch(inner) => inner.is_storage_full(),
+            _ => false,
+        }
     }
 
     /// The database could not be reached or dropped the connection: worth a "try again
@@ -140,11 +165,13 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// SQLite only: the largest the database file may grow, in pages (`PRAGMA max_page_count`).
+    sqlite_max_pages: Option<u64>,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self { url, sqlite_max_pages: None }
     }
 
     pub fn establish(&self) -> Result<DbConnection, DbError> {
@@ -165,6 +192,10 @@ impl ConnectionManager {
                 let mut conn =
                     diesel::SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
                 conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| DbError::Connect(e.to_string()))?;
+                if let Some(pages) = self.sqlite_max_pages {
+                    conn.batch_execute(&format!("PRAGMA max_page_count = {pages}"))
+                        .map_err(|e| DbError::Connect(e.to_string()))?;
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -198,11 +229,19 @@ pub struct Db {
     /// SQLite has one writer at a time; queueing writers here avoids busy errors when a read
     /// transaction would have to be upgraded.
     sqlite_writer: Arc<Mutex<()>>,
+    breaker: Arc<breaker::Breaker>,
+    /// When and why a write last failed for want of storage.
+    storage_problem: Arc<Mutex<Option<(std::time::Instant, String)>>>,
 }
 
 impl Db {
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
-        let manager = ConnectionManager::new(url.clone());
+        Self::connect_with(url, pool_size, None)
+    }
+
+    /// `sqlite_max_pages`: a cap on the SQLite file's size (see `database.sqlite_max_pages`).
+    pub fn connect_with(url: &DatabaseUrl, pool_size: u32, sqlite_max_pages: Option<u64>) -> Result<Self, DbError> {
+        let manager = ConnectionManager { url: url.clone(), sqlite_max_pages };
         // Surface the real connection error before the pool hides it behind a timeout.
         drop(manager.establish()?);
         let pool = r2d2::Pool::builder()
@@ -212,15 +251,53 @@ impl Db {
             // that while the database is away people hear so within seconds.
             .connection_timeout(Duration::from_secs(3))
             .build(manager)?;
-        Ok(Self { pool, backend: url.backend_name(), sqlite_writer: Arc::new(Mutex::new(())) })
+        Ok(Self {
+            pool,
+            backend: url.backend_name(),
+            sqlite_writer: Arc::new(Mutex::new(())),
+            breaker: Arc::new(breaker::Breaker::new(Duration::from_secs(1))),
+            storage_problem: Arc::new(Mutex::new(None)),
+        })
     }
 
     pub fn backend(&self) -> &'static str {
         self.backend
     }
 
+    /// A pooled connection. After a failed attempt (which waited the pool's timeout), the
+    /// next second's requests are refused at once instead of each waiting as long.
     pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
-        Ok(self.pool.get()?)
+        let now = std::time::Instant::now();
+        if !self.breaker.allow(now) {
+            return Err(DbError::Connect("the database did not answer a moment ago; trying again shortly".into()));
+        }
+        match self.pool.get() {
+            Ok(conn) => {
+                self.breaker.succeeded();
+                Ok(conn)
+            }
+            Err(e) => {
+                self.breaker.failed(std::time::Instant::now());
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Why writing failed for want of storage (disk full, read-only) in the last 30 seconds,
+    /// if it did. Small writes may still succeed on a nearly full disk, so only time clears
+    /// it: an instance taken out of service by its readiness comes back to be tried again.
+    pub fn storage_problem(&self) -> Option<String> {
+        let problem = self.storage_problem.lock().unwrap_or_else(|p| p.into_inner());
+        problem.as_ref().filter(|(at, _)| at.elapsed() < STORAGE_PROBLEM_FOR).map(|(_, reason)| reason.clone())
+    }
+
+    fn note_write<T>(&self, result: &Result<T, DbError>) {
+        if let Err(e) = result {
+            if e.is_storage_full() {
+                *self.storage_problem.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((std::time::Instant::now(), e.to_string()));
+            }
+        }
     }
 
     /// Applies pending migrations. On PostgreSQL under an advisory lock, so that any number of
@@ -277,7 +354,20 @@ impl Db {
         } else {
             None
         };
-        conn.transaction(|c| f(c))
+        let mut full = None;
+        let result = conn.transaction(|c| {
+            let outcome = f(c);
+            if let Err(e) = &outcome {
+                full = e.is_storage_full().then(|| e.to_string());
+            }
+            outcome
+        });
+        let result = match (result, full) {
+            (Err(_), Some(reason)) => Err(DbError::StorageFull(reason)),
+            (other, _) => other,
+        };
+        self.note_write(&result);
+        result
     }
 
     pub fn state(&self) -> r2d2::State {

@@ -46,6 +46,8 @@ pub enum ErrorKind {
     ReceiptTypo,
     /// The database could not be reached: try again shortly.
     Unavailable(Cause),
+    /// Nothing can be written: the storage is full or read-only. Logged with its cause.
+    StorageUnavailable(Cause),
     /// Too much is being handled at once; counted in the metrics, not logged per request (a
     /// surge would flood the log with it).
     Busy,
@@ -109,7 +111,9 @@ impl From<askama::Error> for ErrorKind {
 
 impl From<DbError> for ErrorKind {
     fn from(e: DbError) -> Self {
-        if e.is_unavailable() {
+        if e.is_storage_full() {
+            ErrorKind::StorageUnavailable(Box::new(e))
+        } else if e.is_unavailable() {
             ErrorKind::Unavailable(Box::new(e))
         } else {
             ErrorKind::Internal(Box::new(e))
@@ -232,6 +236,7 @@ impl ErrorKind {
             ErrorKind::Withdrawal(refusal) => refusal.code(),
             ErrorKind::ReceiptTypo => "receipt_number_typo",
             ErrorKind::Unavailable(_) | ErrorKind::Busy => "unavailable",
+            ErrorKind::StorageUnavailable(_) => "storage_unavailable",
             ErrorKind::Internal(_) => "internal",
         }
     }
@@ -256,6 +261,7 @@ impl ErrorKind {
             ErrorKind::Withdrawal(WithdrawalRefusal::AlreadyWithdrawn) => t.t("already_withdrawn").into(),
             ErrorKind::ReceiptTypo => t.t("check_typo").into(),
             ErrorKind::Unavailable(_) | ErrorKind::Busy => t.t("refused_busy").into(),
+            ErrorKind::StorageUnavailable(_) => t.t("refused_storage").into(),
             ErrorKind::Internal(_) => t.t("error_generic").into(),
         }
     }
@@ -276,7 +282,9 @@ impl ResponseError for AppError {
             ErrorKind::Forbidden | ErrorKind::Withdrawal(WithdrawalRefusal::WindowClosed) => StatusCode::FORBIDDEN,
             ErrorKind::Withdrawal(WithdrawalRefusal::AlreadyWithdrawn) => StatusCode::CONFLICT,
             ErrorKind::ReceiptTypo => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::Unavailable(_) | ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Unavailable(_) | ErrorKind::Busy | ErrorKind::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ErrorKind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -285,6 +293,9 @@ impl ResponseError for AppError {
         match &self.kind {
             ErrorKind::Internal(cause) => tracing::error!(cause = %chain(cause.as_ref()), "request failed"),
             ErrorKind::Unavailable(cause) => tracing::warn!(cause = %chain(cause.as_ref()), "service unavailable"),
+            ErrorKind::StorageUnavailable(cause) => {
+                tracing::error!(cause = %chain(cause.as_ref()), "storage unavailable: nothing can be written")
+            }
             _ => {}
         }
         let status = self.status_code();
@@ -293,7 +304,7 @@ impl ResponseError for AppError {
             ErrorKind::RateLimited { retry_after_secs } => {
                 builder.insert_header(("Retry-After", retry_after_secs.to_string()));
             }
-            ErrorKind::Unavailable(_) | ErrorKind::Busy => {
+            ErrorKind::Unavailable(_) | ErrorKind::Busy | ErrorKind::StorageUnavailable(_) => {
                 builder.insert_header(("Retry-After", RETRY_AFTER_BUSY_SECS.to_string()));
             }
             ErrorKind::SlowBody => {

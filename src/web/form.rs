@@ -324,6 +324,10 @@ impl FormRequest<'_> {
                 }
                 return Ok(response);
             }
+            Refusal::Failed(e) if e.is_storage_full() => {
+                tracing::error!(cause = %super::error::chain(&e), "storage unavailable: a web submission could not be stored");
+                (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_storage"), Some(RETRY_AFTER_BUSY_SECS))
+            }
             Refusal::Failed(e) if e.is_unavailable() => {
                 tracing::warn!(cause = %super::error::chain(&e), "a web submission could not be stored");
                 (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_busy"), Some(RETRY_AFTER_BUSY_SECS))

@@ -8,6 +8,12 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if let Some(reason) = state.db.storage_problem() {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "30"))
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("storage unavailable: {reason}\n"));
+    }
     let check = state
         .db
         .run(|c| {

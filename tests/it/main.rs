@@ -10,6 +10,7 @@ mod bad_input;
 mod browser;
 mod campaigns;
 mod email;
+mod faults;
 mod operations;
 mod privacy;
 mod publication;

@@ -1,0 +1,67 @@
+//! Faults that explain themselves: when storage is full (here a SQLite file held to a size
+//! cap, as a small disk would), people are told storage is unavailable, not that the service
+//! is busy, with their text shown back; `/readyz` says why; the log names the cause.
+use crate::helpers::{captured_logs, form_token, spawn_app, spawn_app_with, Backend, TestApp};
+use serde_json::Value;
+
+async fn page_count(app: &TestApp) -> u64 {
+    #[derive(diesel::QueryableByName)]
+    struct Pages {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        page_count: i64,
+    }
+    app.db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query("PRAGMA page_count").load::<Pages>(c)?[0].page_count as u64)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_reported_as_such() {
+    // The size a fresh database has after start-up, and a cap a little above it.
+    let pages = page_count(&spawn_app(Backend::Sqlite).await).await;
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.database.sqlite_max_pages = Some(pages + 40);
+        s.rate_limit.submissions_per_minute = 0;
+    })
+    .await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let long = "ストレージ試験の意見です。".repeat(600);
+    let mut refused = None;
+    for _ in 0..100 {
+        let r = app
+            .post_json(
+                "/api/v1/consultations/ismap-2020/submissions",
+                &crate::helpers::api_submission("basic-rules", &long),
+            )
+            .await;
+        if r.status() != 201 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let refused = refused.expect("the capped database fills up");
+    assert_eq!(refused.status(), 503);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "storage_unavailable", "{body}");
+
+    // The form keeps the person's text and says what is wrong.
+    let html = app.get("/c/ismap-2020/submit?lang=en").await.text().await.unwrap();
+    let token = form_token(&html);
+    let form =
+        [("token", token.as_str()), ("action", "send"), ("opinion_count", "1"), ("opinion-0-body", long.as_str())];
+    let page = app.post_form("/c/ismap-2020/submit", &form).await;
+    assert_eq!(page.status(), 503);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("a problem with our storage"), "not 'busy'");
+    assert!(text.contains("ストレージ試験の意見です。"), "the text is shown back");
+
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let reason = ready.text().await.unwrap();
+    assert!(reason.starts_with("storage unavailable: ") && reason.contains("full"), "{reason}");
+    assert!(captured_logs().contains("storage unavailable"), "the log names it");
+}
