@@ -72,6 +72,22 @@ pub struct StaffSettings {
     pub absolute_timeout_hours: i64,
     /// Largest scan a clerk may attach, in bytes.
     pub upload_max_bytes: usize,
+    /// Staff requests handled at once; more wait (up to 10 s, then a "busy" page), so staff
+    /// work never takes every database connection from the public pages.
+    #[serde(default = "default_staff_max_concurrent")]
+    pub max_concurrent: usize,
+    /// PostgreSQL: longest a staff page's query may run (milliseconds) before it is stopped with a page
+    /// saying so.
+    #[serde(default = "default_staff_statement_timeout_ms")]
+    pub statement_timeout_ms: u64,
+}
+
+fn default_staff_max_concurrent() -> usize {
+    3
+}
+
+fn default_staff_statement_timeout_ms() -> u64 {
+    15_000
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -252,6 +268,8 @@ impl Default for Settings {
                 idle_timeout_minutes: 30,
                 absolute_timeout_hours: 12,
                 upload_max_bytes: 20 * 1024 * 1024,
+                max_concurrent: default_staff_max_concurrent(),
+                statement_timeout_ms: default_staff_statement_timeout_ms(),
             },
             intake: IntakeSettings {
                 queue_capacity: 4096,

@@ -183,6 +183,7 @@ impl Application {
             files: AttachmentStore::new(&settings.data_dir),
             consultation_cache: Default::default(),
             lookups: limit("lookups", settings.rate_limit.lookups_per_minute).await?,
+            staff_slots: Arc::new(tokio::sync::Semaphore::new(settings.staff.max_concurrent.max(1))),
         });
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();

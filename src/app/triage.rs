@@ -190,45 +190,55 @@ pub async fn bulk(
     now: DateTime<Utc>,
 ) -> OpResult<usize, ChangeRefusal> {
     decide_bulk(&action, true).map_err(OpError::Refused)?;
-    db.audited(actor, now, move |c| {
-        let original = match &action {
-            BulkAction::State(StateRequest { duplicate_of: Some(o), .. }) => Some(*o),
-            _ => None,
-        };
-        let original_found = match original {
-            Some(o) => tdb::detail(c, o)?.is_some_and(|orig| orig.consultation_id == consultation_id),
-            None => false,
-        };
-        let state = match decide_bulk(&action, original_found) {
-            Ok(state) => state,
-            Err(refusal) => return Ok((Err(OpError::Refused(refusal)), vec![])),
-        };
-        // An opinion is never a duplicate of itself.
-        let ids: Vec<i64> = ids.iter().copied().filter(|id| Some(*id) != original).collect();
-        let changed = match (&action, state) {
-            (BulkAction::Assign(who), _) => {
-                if !known_assignee(c, *who)? {
-                    return Ok((Err(OpError::Refused(ChangeRefusal::UnknownAssignee)), vec![]));
+    let changed = db
+        .audited(actor, now, move |c| {
+            let original = match &action {
+                BulkAction::State(StateRequest { duplicate_of: Some(o), .. }) => Some(*o),
+                _ => None,
+            };
+            let original_found = match original {
+                Some(o) => tdb::detail(c, o)?.is_some_and(|orig| orig.consultation_id == consultation_id),
+                None => false,
+            };
+            let state = match decide_bulk(&action, original_found) {
+                Ok(state) => state,
+                Err(refusal) => return Ok((Err(OpError::Refused(refusal)), vec![])),
+            };
+            // An opinion is never a duplicate of itself.
+            let ids: Vec<i64> = ids.iter().copied().filter(|id| Some(*id) != original).collect();
+            let changed = match (&action, state) {
+                (BulkAction::Assign(who), _) => {
+                    if !known_assignee(c, *who)? {
+                        return Ok((Err(OpError::Refused(ChangeRefusal::UnknownAssignee)), vec![]));
+                    }
+                    tdb::assign(c, &ids, *who)?
                 }
-                tdb::assign(c, &ids, *who)?
-            }
-            (BulkAction::Tag(raw), _) => annotations::add_tag(c, &ids, &normalize_tag(raw).unwrap_or_default())?,
-            (BulkAction::State(_), Some(change)) => tdb::set_state(c, &ids, &change)?,
-            (BulkAction::State(_), None) => 0,
-            (BulkAction::Link(item), _) => {
-                if !item_in(c, *item, consultation_id)? {
-                    return Ok((Err(OpError::Refused(ChangeRefusal::UnknownItem)), vec![]));
+                (BulkAction::Tag(raw), _) => annotations::add_tag(c, &ids, &normalize_tag(raw).unwrap_or_default())?,
+                (BulkAction::State(_), Some(change)) => tdb::set_state(c, &ids, &change)?,
+                (BulkAction::State(_), None) => 0,
+                (BulkAction::Link(item), _) => {
+                    if !item_in(c, *item, consultation_id)? {
+                        return Ok((Err(OpError::Refused(ChangeRefusal::UnknownItem)), vec![]));
+                    }
+                    tdb::link(c, &ids, *item)?
                 }
-                tdb::link(c, &ids, *item)?
-            }
-        };
-        let entry = Entry::new(Action::TriageBulk, Object::Consultation(consultation_id.to_string())).after(json!({
-            "action": format!("{action:?}"),
-            "opinions": ids.len(),
-            "changed": changed,
-            "first_ids": ids.iter().take(50).collect::<Vec<_>>(),
-        }));
-        Ok((Ok(changed), vec![entry]))
-    })
-    .await?
+            };
+            let entry =
+                Entry::new(Action::TriageBulk, Object::Consultation(consultation_id.to_string())).after(json!({
+                    "action": format!("{action:?}"),
+                    "opinions": ids.len(),
+                    "changed": changed,
+                    "first_ids": ids.iter().take(50).collect::<Vec<_>>(),
+                }));
+            Ok((Ok(changed), vec![entry]))
+        })
+        .await?;
+    if changed.as_ref().is_ok_and(|n| *n >= LARGE_CHANGE) {
+        // A large share of the table changed state: refresh the planner's statistics.
+        db.run(crate::db::analyze).await?;
+    }
+    changed
 }
+
+/// Bulk changes at least this large refresh the planner's statistics afterwards.
+const LARGE_CHANGE: usize = 5_000;

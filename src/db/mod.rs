@@ -2,6 +2,8 @@
 pub mod annotations;
 pub mod audit;
 mod breaker;
+mod statement_timeout;
+pub use statement_timeout::{with_statement_timeout, STATEMENT_TIMEOUT};
 pub mod campaigns;
 pub mod consultations;
 pub mod fingerprints;
@@ -29,6 +31,15 @@ use std::time::Duration;
 /// Advisory lock keys (PostgreSQL): one per kind of start-up work instances must not race on.
 const MIGRATION_LOCK: i64 = 0x7075_6263_6f6d_0001;
 pub const IMPORT_LOCK: i64 = 0x7075_6263_6f6d_0002;
+
+/// Refreshes the planner's statistics after a large change (PostgreSQL; on SQLite the
+/// statistics would change plans that were measured without them, so it is left alone).
+pub fn analyze(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::sql_query("ANALYZE").execute(c)?;
+    }
+    Ok(())
+}
 
 /// Holds `key` until the transaction ends (PostgreSQL; SQLite's writer is already one).
 pub fn lock_for_transaction(conn: &mut DbConnection, key: i64) -> Result<(), DbError> {
@@ -134,6 +145,12 @@ impl DbError {
             DbError::Batch(inner) => inner.is_unavailable(),
             _ => false,
         }
+    }
+
+    /// A statement stopped by the statement timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, DbError::Query(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("statement timeout"))
     }
 
     pub fn is_unique_violation(&self) -> bool {
@@ -316,14 +333,21 @@ impl Db {
         applied.map_err(|e| DbError::Migration(e.to_string()))
     }
 
-    /// Runs `f` on a pooled connection, off the async threads.
+    /// Runs `f` on a pooled connection, off the async threads; on PostgreSQL under the
+    /// statement timeout of the task, if it has one (see `with_statement_timeout`).
     pub async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.run_blocking(f)).await.map_err(|_| DbError::Cancelled)?
+        let timeout = STATEMENT_TIMEOUT.try_with(|t| *t).ok();
+        tokio::task::spawn_blocking(move || match timeout {
+            Some(limit) => db.run_blocking(|c| statement_timeout::within(c, limit, f)),
+            None => db.run_blocking(f),
+        })
+        .await
+        .map_err(|_| DbError::Cancelled)?
     }
 
     pub fn run_blocking<T, F>(&self, f: F) -> Result<T, DbError>

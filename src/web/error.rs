@@ -48,6 +48,10 @@ pub enum ErrorKind {
     Unavailable(Cause),
     /// Nothing can be written: the storage is full or read-only. Logged with its cause.
     StorageUnavailable(Cause),
+    /// A staff query ran past the statement timeout and was stopped.
+    QueryTimeout,
+    /// Every staff slot stayed taken for as long as a request may wait.
+    StaffBusy,
     /// Too much is being handled at once; counted in the metrics, not logged per request (a
     /// surge would flood the log with it).
     Busy,
@@ -113,6 +117,8 @@ impl From<DbError> for ErrorKind {
     fn from(e: DbError) -> Self {
         if e.is_storage_full() {
             ErrorKind::StorageUnavailable(Box::new(e))
+        } else if e.is_timeout() {
+            ErrorKind::QueryTimeout
         } else if e.is_unavailable() {
             ErrorKind::Unavailable(Box::new(e))
         } else {
@@ -237,6 +243,8 @@ impl ErrorKind {
             ErrorKind::ReceiptTypo => "receipt_number_typo",
             ErrorKind::Unavailable(_) | ErrorKind::Busy => "unavailable",
             ErrorKind::StorageUnavailable(_) => "storage_unavailable",
+            ErrorKind::QueryTimeout => "query_timeout",
+            ErrorKind::StaffBusy => "unavailable",
             ErrorKind::Internal(_) => "internal",
         }
     }
@@ -262,6 +270,8 @@ impl ErrorKind {
             ErrorKind::ReceiptTypo => t.t("check_typo").into(),
             ErrorKind::Unavailable(_) | ErrorKind::Busy => t.t("refused_busy").into(),
             ErrorKind::StorageUnavailable(_) => t.t("refused_storage").into(),
+            ErrorKind::QueryTimeout => t.t("query_timeout").into(),
+            ErrorKind::StaffBusy => t.t("staff_busy").into(),
             ErrorKind::Internal(_) => t.t("error_generic").into(),
         }
     }
@@ -282,9 +292,11 @@ impl ResponseError for AppError {
             ErrorKind::Forbidden | ErrorKind::Withdrawal(WithdrawalRefusal::WindowClosed) => StatusCode::FORBIDDEN,
             ErrorKind::Withdrawal(WithdrawalRefusal::AlreadyWithdrawn) => StatusCode::CONFLICT,
             ErrorKind::ReceiptTypo => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::Unavailable(_) | ErrorKind::Busy | ErrorKind::StorageUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ErrorKind::Unavailable(_)
+            | ErrorKind::Busy
+            | ErrorKind::StorageUnavailable(_)
+            | ErrorKind::QueryTimeout
+            | ErrorKind::StaffBusy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -304,7 +316,7 @@ impl ResponseError for AppError {
             ErrorKind::RateLimited { retry_after_secs } => {
                 builder.insert_header(("Retry-After", retry_after_secs.to_string()));
             }
-            ErrorKind::Unavailable(_) | ErrorKind::Busy | ErrorKind::StorageUnavailable(_) => {
+            ErrorKind::Unavailable(_) | ErrorKind::Busy | ErrorKind::StorageUnavailable(_) | ErrorKind::StaffBusy => {
                 builder.insert_header(("Retry-After", RETRY_AFTER_BUSY_SECS.to_string()));
             }
             ErrorKind::SlowBody => {

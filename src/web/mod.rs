@@ -37,6 +37,8 @@ pub struct AppState {
     pub consultation_cache: ConsultationCache,
     /// Receipt-number lookups per client: a receipt number is a bearer secret, not to be guessed.
     pub lookups: crate::app::intake::SharedLimit,
+    /// Staff requests in progress, at most `staff.max_concurrent`.
+    pub staff_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Consultations by slug, kept for a few seconds so an import from the command line shows up

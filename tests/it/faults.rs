@@ -65,3 +65,24 @@ async fn a_full_disk_is_reported_as_such() {
     assert!(reason.starts_with("storage unavailable: ") && reason.contains("full"), "{reason}");
     assert!(captured_logs().contains("storage unavailable"), "the log names it");
 }
+
+/// A staff query past the statement timeout is stopped and said so; the public pages, which
+/// have no such limit, are not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_staff_query_is_stopped_and_said_so() {
+    let app = spawn_app_with(Backend::Postgres, |s| s.staff.statement_timeout_ms = 1).await;
+    let analyst = crate::staff::signed_in(&app, "analyst", pubcom::domain::staff::Role::Analyst).await;
+    let r = analyst.get("/staff/c/ismap-2020/opinions?q=%E7%AE%A1%E7%90%86%E5%9F%BA%E6%BA%96&lang=en").await;
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("This search took too long and was stopped."));
+    assert_eq!(app.get("/c/ismap-2020").await.status(), 200, "public pages have no such limit");
+    assert_eq!(
+        app.post_json(
+            "/api/v1/consultations/ismap-2020/submissions",
+            &crate::helpers::api_submission("basic-rules", "x")
+        )
+        .await
+        .status(),
+        201
+    );
+}

@@ -179,6 +179,8 @@ pub fn fill(
         made += in_batch;
         progress(made);
     }
+    // Fresh statistics, so the planner does not choose plans made for an empty table.
+    db.run_blocking(crate::db::analyze)?;
     Ok(Generated { submissions: subs, opinions: made, truth })
 }
 

@@ -3,6 +3,7 @@
 pub mod audit_log;
 pub mod auth;
 pub mod campaigns;
+mod limits;
 pub mod publish;
 pub mod responses;
 pub mod transcriptions;
@@ -26,6 +27,7 @@ pub const SESSION_COOKIE: &str = "pubcom_staff";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/staff")
+            .wrap(actix_web::middleware::from_fn(limits::staff_limits))
             .route("", web::get().to(auth::home))
             .route("/", web::get().to(auth::home))
             .route("/sign-in", web::get().to(auth::sign_in_page))
