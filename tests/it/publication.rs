@@ -217,4 +217,51 @@ async fn exports_are_honest(backend: Backend) {
     assert!(archive.contains("理由はこれです") && archive.contains("'＝SUM(A1)"));
 }
 
-on_both_backends!(every_gate_refuses_until_it_holds, the_review_page_counts_every_failure, exports_are_honest);
+/// An item answering many opinions shows the first ones on the results page and every one on
+/// its own pages, a hundred at a time.
+async fn a_large_item_is_read_page_by_page(backend: Backend) {
+    let app = app(backend).await;
+    let body = json!({"opinions": (0..13).map(|i| json!({"draft": "basic-rules", "body": format!("page test {i}")})).collect::<Vec<_>>()});
+    for _ in 0..10 {
+        submit(&app, body.clone()).await;
+    }
+    wait_for_scans(&app).await;
+    app.clock.set(after_the_window());
+    let analyst = signed_in(&app, "analyst", Role::Analyst).await;
+    let approver = signed_in(&app, "approver", Role::Approver).await;
+    let item = new_item(&analyst, "basic-rules", "We will consider them all.").await;
+    let (csrf, item_s) = (analyst.csrf().await, item.to_string());
+    let link = [
+        ("csrf", csrf.as_str()),
+        ("scope", "all"),
+        ("f_draft", "basic-rules"),
+        ("action", "link"),
+        ("item", &item_s),
+        ("confirmed", "yes"),
+    ];
+    assert_eq!(analyst.post("/staff/c/ismap-2020/opinions/bulk", &link).await.status(), 303);
+    approve(&approver, item).await;
+    assert_eq!(publish(&approver).await.status(), 303);
+
+    let results = app.get("/c/ismap-2020/results?lang=en").await.text().await.unwrap();
+    assert_eq!(results.matches("class=\"opinion-review\"").count(), 20, "the first twenty inline");
+    let all = results.split("href=\"/c/ismap-2020/results/items/").nth(1).unwrap().split('"').next().unwrap();
+    let first =
+        app.get(&format!("/c/ismap-2020/results/items/{}", all.replace("&amp;", "&"))).await.text().await.unwrap();
+    assert_eq!(first.matches("class=\"opinion-review\"").count(), 100);
+    assert!(first.contains("1–100 / 130"), "the page says which ones");
+    let next =
+        first.split("id=\"next-page\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap();
+    let second = app.get(&next.replace("&#38;", "&")).await.text().await.unwrap();
+    assert_eq!(second.matches("class=\"opinion-review\"").count(), 30);
+    assert!(second.contains("101–130 / 130") && !second.contains("id=\"next-page\""));
+    assert_eq!(app.get("/c/ismap-2020/results/items/1/1?page=3").await.status(), 404);
+    assert_eq!(app.get("/c/ismap-2020/results/items/9/1").await.status(), 404);
+}
+
+on_both_backends!(
+    every_gate_refuses_until_it_holds,
+    the_review_page_counts_every_failure,
+    exports_are_honest,
+    a_large_item_is_read_page_by_page,
+);

@@ -3,6 +3,7 @@
 //! Every output carries the same fields; withheld text shows as a marker in the reader's
 //! language.
 pub mod export;
+pub mod item;
 pub mod page;
 
 use super::error::{AppError, OrNotFound};

@@ -21,8 +21,17 @@ pub struct ItemView {
     pub change: SanitizedHtml,
     pub opinion_count: usize,
     pub same_content: usize,
+    /// The first opinions; the rest are on the item's own pages.
     pub opinions: Vec<PublicOpinion>,
+    /// The item's own page, listing every opinion, when they are not all shown here.
+    pub all_opinions: Option<String>,
 }
+
+/// Opinions shown under an item on the results page; more go to the item's own pages, so
+/// the page stays readable (and small) at 100,000 opinions.
+pub const INLINE_OPINIONS: usize = 20;
+/// Opinions per page of an item's own pages.
+pub const OPINIONS_PER_PAGE: usize = 100;
 
 pub struct SectionView {
     pub title: String,
@@ -44,7 +53,9 @@ struct ResultsPage {
     sections: Vec<SectionView>,
 }
 
-fn item_view(section: usize, item: &PublishedItem, locale: Locale) -> ItemView {
+fn item_view(slug: &str, version: i32, section: usize, item: &PublishedItem, locale: Locale) -> ItemView {
+    let all_opinions = (item.opinions.len() > INLINE_OPINIONS)
+        .then(|| format!("/c/{slug}/results/items/{section}/{}?version={version}", item.number));
     ItemView {
         number: item.number,
         anchor: item_anchor(section, item.number),
@@ -54,7 +65,8 @@ fn item_view(section: usize, item: &PublishedItem, locale: Locale) -> ItemView {
         change: SanitizedHtml::from_markdown(item.change.get(locale)),
         opinion_count: item.opinion_count,
         same_content: item.same_content,
-        opinions: item.opinions.iter().map(|o| PublicOpinion::new(o, locale)).collect(),
+        opinions: item.opinions.iter().take(INLINE_OPINIONS).map(|o| PublicOpinion::new(o, locale)).collect(),
+        all_opinions,
     }
 }
 
@@ -105,7 +117,7 @@ pub async fn page(
                 .enumerate()
                 .map(|(i, sec)| SectionView {
                     title: sec.title.get(locale).to_string(),
-                    items: sec.items.iter().map(|item| item_view(i + 1, item, locale)).collect(),
+                    items: sec.items.iter().map(|item| item_view(&c.slug, r.version, i + 1, item, locale)).collect(),
                 })
                 .collect();
             actix_web::http::StatusCode::OK
