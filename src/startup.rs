@@ -188,6 +188,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let host = listener.local_addr()?.ip();
+        let secure = settings.public_base_url.starts_with("https://");
         let server = HttpServer::new(move || {
             let metrics = metrics.clone();
             App::new()
@@ -203,6 +204,7 @@ impl Application {
                     }
                 })
                 .wrap(security_headers())
+                .wrap(crate::web::security::strict_transport(secure))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .configure(crate::web::error::extractor_errors)
                 .configure(routes)

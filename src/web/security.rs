@@ -12,6 +12,30 @@ use sha2::Sha256;
 
 pub const FORM_COOKIE: &str = "pubcom_form";
 
+/// A cookie's name: with the `__Host-` prefix over https, which makes browsers refuse it
+/// unless it is Secure, host-only and for the whole site (so no other host or path can set it).
+pub fn cookie_name(base: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+/// Whether this request's site is served over https (cookies `Secure`, `__Host-` names).
+fn secure_site(req: &HttpRequest) -> bool {
+    req.app_data::<web::Data<super::AppState>>().is_some_and(|s| s.secure_cookies())
+}
+
+/// HSTS when the public base URL is https: browsers then never try plain http again.
+pub fn strict_transport(secure: bool) -> DefaultHeaders {
+    if secure {
+        DefaultHeaders::new().add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    } else {
+        DefaultHeaders::new()
+    }
+}
+
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((
@@ -71,7 +95,7 @@ impl FormTokens {
 
 /// The browser's form cookie value, when it has a well-formed one.
 pub fn form_cookie_value(req: &HttpRequest) -> Option<String> {
-    req.cookie(FORM_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 32)
+    req.cookie(&cookie_name(FORM_COOKIE, secure_site(req))).map(|c| c.value().to_string()).filter(|v| v.len() == 32)
 }
 
 impl FormTokens {
@@ -81,7 +105,7 @@ impl FormTokens {
             Some(value) => (self.issue(&value), None),
             None => {
                 let value = random_hex(16);
-                let cookie = Cookie::build(FORM_COOKIE, value.clone())
+                let cookie = Cookie::build(cookie_name(FORM_COOKIE, secure), value.clone())
                     .path("/")
                     .http_only(true)
                     .secure(secure)

@@ -149,6 +149,37 @@ async fn signing_in_and_out(backend: Backend) {
     assert!(redirected_to_sign_in(&c.get("/staff/transcriptions").await), "the session ended on the server");
 }
 
+/// Over https (the public base URL says so): HSTS, and cookies that only this host can set,
+/// Secure and for the whole site.
+async fn https_sites_send_hsts_and_host_only_cookies(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.public_base_url = "https://consult.example.jp".into()).await;
+    crate::staff::add_user(&app, "clerk1", Role::Clerk).await;
+    let page = app.get("/staff/sign-in").await;
+    assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+    let form_cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(form_cookie.starts_with("__Host-pubcom_form="), "{form_cookie}");
+    assert!(form_cookie.contains("Secure") && form_cookie.contains("Path=/"), "{form_cookie}");
+    let token = crate::helpers::form_token(&page.text().await.unwrap());
+    // The test speaks plain http, so the Secure cookie is sent back by hand.
+    let pair = form_cookie.split(';').next().unwrap().to_string();
+    let signed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/staff/sign-in", app.url))
+        .header("Cookie", pair)
+        .form(&[("token", token.as_str()), ("username", "clerk1"), ("password", PASSWORD), ("next", "/staff/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let session = signed.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(session.starts_with("__Host-pubcom_staff="), "{session}");
+    assert!(session.contains("Secure") && session.ends_with("Path=/") && !session.contains("Domain"), "{session}");
+    let plain = spawn_app(backend).await;
+    assert!(plain.get("/").await.headers().get("strict-transport-security").is_none(), "not over plain http");
+}
+
 async fn sessions_expire_when_idle_or_old(backend: Backend) {
     let app = spawn_app(backend).await;
     let c = signed_in(&app, "clerk1", Role::Clerk).await;
@@ -634,6 +665,7 @@ async fn every_staff_route_checks_the_role(backend: Backend) {
 }
 
 on_both_backends!(
+    https_sites_send_hsts_and_host_only_cookies,
     signing_in_and_out,
     sessions_expire_when_idle_or_old,
     disabling_an_account_ends_its_sessions,

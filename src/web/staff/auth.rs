@@ -8,7 +8,7 @@ use crate::password;
 use crate::web::error::{AppError, OrRespond};
 use crate::web::page::see_other;
 use crate::web::page::{render, PageContext};
-use crate::web::security::{form_cookie_value, random_hex};
+use crate::web::security::{cookie_name, form_cookie_value, random_hex};
 use crate::web::{remember_locale, request_locale, AppState};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -150,8 +150,10 @@ pub async fn sign_in(
         .await
         .page(locale)?;
     tracing::info!(user = %user.username, "signed in");
-    let cookie = Cookie::build(SESSION_COOKIE, token)
-        .path("/staff")
+    let secure = state.secure_cookies();
+    // Over https the `__Host-` prefix requires the whole site as the path.
+    let cookie = Cookie::build(cookie_name(SESSION_COOKIE, secure), token)
+        .path(if secure { "/" } else { "/staff" })
         .http_only(true)
         .secure(state.secure_cookies())
         .same_site(SameSite::Strict)
@@ -180,7 +182,11 @@ pub async fn sign_out(
         })
         .await
         .page(locale)?;
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/staff").finish();
+    let secure = state.secure_cookies();
+    let mut gone = Cookie::build(cookie_name(SESSION_COOKIE, secure), "")
+        .path(if secure { "/" } else { "/staff" })
+        .secure(secure)
+        .finish();
     gone.make_removal();
     let mut response = see_other("/staff/sign-in");
     let _ = response.add_cookie(&gone);

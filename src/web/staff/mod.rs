@@ -147,7 +147,7 @@ pub async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Staff, App
     let locale = request_locale(req);
     let next = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/staff/".into());
     let sign_in = || AppError::html(locale, ErrorKind::SignInRequired { next: next.clone() });
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+    let Some(cookie) = req.cookie(&crate::web::security::cookie_name(SESSION_COOKIE, state.secure_cookies())) else {
         return Err(sign_in());
     };
     let hash = token_hash(cookie.value());
