@@ -159,10 +159,13 @@ fn filtered(filter: &OpinionFilter, sqlite: bool) -> Boxed<'static> {
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = like_pattern(text);
         q = if sqlite && text.chars().count() >= 3 {
-            // The trigram index answers substring searches in any script.
+            // The trigram index answers substring searches in any script. The unary `+` keeps
+            // SQLite from probing the opinions index once per match per submission when other
+            // filters apply (`q=管理基準&from=…&draft=…` took 17.8 s at 20,000 opinions); the
+            // matches are then one lookup list checked per row (0.02 s).
             let quoted = format!("\"{}\"", text.replace('"', "\"\""));
             q.filter(
-                diesel::dsl::sql::<Bool>("opinions.id IN (SELECT rowid FROM opinions_fts WHERE opinions_fts MATCH ")
+                diesel::dsl::sql::<Bool>("+opinions.id IN (SELECT rowid FROM opinions_fts WHERE opinions_fts MATCH ")
                     .bind::<Text, _>(quoted)
                     .sql(")"),
             )
@@ -424,3 +427,7 @@ pub fn move_to_draft(
         .execute(conn)?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "triage_plan_tests.rs"]
+mod plan_tests;
