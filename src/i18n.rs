@@ -68,6 +68,26 @@ const MONTHS_EN: [&str; 12] = [
 ];
 
 /// 2020年4月26日（日） / Sunday 26 April 2020
+/// A Japanese phone number as its readers dial it: in domestic form on Japanese pages
+/// ("+81 3 5253 5920" → "03-5253-5920"), as given (international) on English ones.
+pub fn phone(locale: Locale, number: &str) -> String {
+    let trimmed = number.trim();
+    let Some(rest) = trimmed.strip_prefix("+81").filter(|_| locale == Locale::Ja) else {
+        return trimmed.to_string();
+    };
+    let groups: Vec<&str> = rest.split([' ', '-']).filter(|g| !g.is_empty()).collect();
+    match groups.split_first() {
+        Some((area, others)) => {
+            let area = area.trim_start_matches('0');
+            std::iter::once(format!("0{area}"))
+                .chain(others.iter().map(|g| g.to_string()))
+                .collect::<Vec<_>>()
+                .join("-")
+        }
+        None => trimmed.to_string(),
+    }
+}
+
 pub fn date(locale: Locale, d: NaiveDate) -> String {
     match locale {
         Locale::Ja => format!(
@@ -229,6 +249,14 @@ fn lower_first(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn japanese_pages_show_phone_numbers_as_dialled_at_home() {
+        assert_eq!(super::phone(Locale::Ja, "+81 3 5253 5920"), "03-5253-5920");
+        assert_eq!(super::phone(Locale::Ja, "+81-90-1234-5678"), "090-1234-5678");
+        assert_eq!(super::phone(Locale::En, "+81 3 5253 5920"), "+81 3 5253 5920");
+        assert_eq!(super::phone(Locale::Ja, "03-5253-5920"), "03-5253-5920", "already domestic");
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -241,9 +241,12 @@ async fn a_large_item_is_read_page_by_page(backend: Backend) {
     ];
     assert_eq!(analyst.post("/staff/c/ismap-2020/opinions/bulk", &link).await.status(), 303);
     approve(&approver, item).await;
+    let review = approver.get("/staff/c/ismap-2020/publish?lang=ja").await.text().await.unwrap();
+    assert!(review.contains("公示する（版番号 1）"), "the button's brackets match");
     assert_eq!(publish(&approver).await.status(), 303);
 
     let results = app.get("/c/ismap-2020/results?lang=en").await.text().await.unwrap();
+    assert!(results.contains("Our response"), "考え方 in natural English");
     assert_eq!(results.matches("class=\"opinion-review\"").count(), 20, "the first twenty inline");
     let all = results.split("href=\"/c/ismap-2020/results/items/").nth(1).unwrap().split('"').next().unwrap();
     let first =

@@ -204,7 +204,27 @@ async fn every_public_page_is_bilingual(backend: Backend) {
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }
 
+/// The consultation page as a citizen reads it: organizers one per line, phone numbers as
+/// dialled in Japan on the Japanese page; and a 404 page that says "not found" once.
+async fn the_notice_reads_naturally(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ja = app.get("/c/ismap-2020?lang=ja").await.text().await.unwrap();
+    assert!(ja.contains("03-5253-5920"), "domestic form on the Japanese page");
+    let organizers = ja.split("class=\"organizers\"").nth(1).unwrap().split("</ul>").next().unwrap();
+    assert_eq!(organizers.matches("<li>").count(), 4, "one organizer per line: {organizers}");
+    let en = app.get("/c/ismap-2020?lang=en").await.text().await.unwrap();
+    assert!(en.contains("+81 3 5253 5920"));
+    let missing = app.get("/c/no-such-thing?lang=en").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.text().await.unwrap().matches("Page not found.").count(),
+        2,
+        "the title and the heading, no repeat"
+    );
+}
+
 on_both_backends!(
+    the_notice_reads_naturally,
     a_sent_form_sent_again_with_other_text_keeps_the_text,
     the_journey_form_error_confirm_send_receipt,
     a_double_click_makes_one_submission,
