@@ -294,7 +294,11 @@ impl Db {
                 Ok(conn)
             }
             Err(e) => {
-                self.breaker.failed(std::time::Instant::now());
+                // Only an unreachable database trips it (r2d2 then names the last connection
+                // error); every connection merely being busy under load does not.
+                if e.to_string() != "timed out waiting for connection" {
+                    self.breaker.failed(std::time::Instant::now());
+                }
                 Err(e.into())
             }
         }
