@@ -217,12 +217,21 @@ pub async fn detach(
     let f = checked_form(&req, &state, &staff, payload).await?;
     let (slug, cluster_id) = path.into_inner();
     let stored = state.consultation_page(&slug, locale).await?;
-    let opinion: i64 = f
-        .get("opinion")
-        .and_then(|o| o.parse().ok())
-        .ok_or(AppError::html(locale, ErrorKind::BadRequest("opinion".into())))?;
-    match ops::detach(&state.db, staff.actor(), stored.id, opinion, state.clock.now()).await {
-        Ok(()) => Ok(see_other(format!("/staff/c/{slug}/campaigns/{cluster_id}"))),
+    let opinion = id_field(&f, "opinion", locale)?;
+    let done = ops::detach(&state.db, staff.actor(), stored.id, opinion, state.clock.now()).await;
+    then_show(done, locale, format!("/staff/c/{slug}/campaigns/{cluster_id}"))
+}
+
+/// A whole-number field of the form, or a 400 naming it.
+fn id_field(f: &std::collections::HashMap<String, String>, name: &str, locale: Locale) -> Result<i64, AppError> {
+    f.get(name).and_then(|v| v.parse().ok()).ok_or(AppError::html(locale, ErrorKind::BadRequest(name.into())))
+}
+
+/// After a change to the grouping: the cluster's page, or why not (a member or cluster that
+/// is not there is a 404).
+fn then_show(done: crate::app::OpResult<(), ()>, locale: Locale, next: String) -> Result<HttpResponse, AppError> {
+    match done {
+        Ok(()) => Ok(see_other(next)),
         Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
         Err(_) => Err(AppError::html(locale, ErrorKind::NotFound)),
     }
@@ -240,15 +249,9 @@ pub async fn join(
     let f = checked_form(&req, &state, &staff, payload).await?;
     let (slug, cluster_id) = path.into_inner();
     let stored = state.consultation_page(&slug, locale).await?;
-    let other: i64 = f
-        .get("other")
-        .and_then(|o| o.parse().ok())
-        .ok_or(AppError::html(locale, ErrorKind::BadRequest("other".into())))?;
-    match ops::join(&state.db, staff.actor(), stored.id, cluster_id, other, state.clock.now()).await {
-        Ok(()) => Ok(see_other(format!("/staff/c/{slug}/campaigns/{}", cluster_id.min(other)))),
-        Err(OpError::Db(e)) => Err(AppError::html(locale, e.into())),
-        Err(_) => Err(AppError::html(locale, ErrorKind::NotFound)),
-    }
+    let other = id_field(&f, "other", locale)?;
+    let done = ops::join(&state.db, staff.actor(), stored.id, cluster_id, other, state.clock.now()).await;
+    then_show(done, locale, format!("/staff/c/{slug}/campaigns/{}", cluster_id.min(other)))
 }
 
 /// Asks for the consultation's campaigns to be found afresh, in the background.
