@@ -58,7 +58,7 @@ pub async fn new_item(c: &StaffClient, draft: &str, view_en: &str) -> i64 {
                 ("csrf", &csrf),
                 ("draft", draft),
                 ("summary_ja", "監査の頻度を明確にすべきとのご意見"),
-                ("summary_en", "Opinions asking for a precise audit interval"),
+                ("summary_en", "Opinions asking for a **precise** audit interval"),
                 ("view_ja", "ご意見を踏まえ、**年1回**と明記します。"),
                 ("view_en", view_en),
                 ("changed", "yes"),
@@ -496,6 +496,16 @@ async fn spawn_app_rate_free(backend: Backend) -> TestApp {
     crate::helpers::spawn_app_with(backend, |s| s.rate_limit.submissions_per_minute = 0).await
 }
 
+/// The list of response items shows their summaries rendered, as the results will.
+async fn response_items_are_listed_with_their_markdown_rendered(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let analyst = crate::staff::signed_in(&app, "analyst", Role::Analyst).await;
+    new_item(&analyst, "basic-rules", "We will.").await;
+    let list = analyst.get("/staff/c/ismap-2020/responses?lang=en").await.text().await.unwrap();
+    assert!(list.contains("a <strong>precise</strong> audit interval"), "rendered");
+    assert!(!list.contains("**precise**"), "not raw Markdown");
+}
+
 async fn the_openapi_document_describes_every_api_route(backend: Backend) {
     let app = spawn_app(backend).await;
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
@@ -547,4 +557,5 @@ on_both_backends!(
     moving_an_opinion_keeps_the_submitters_choice,
     long_lists_page_by_key_without_gaps_or_repeats,
     the_openapi_document_describes_every_api_route,
+    response_items_are_listed_with_their_markdown_rendered,
 );

@@ -24,7 +24,8 @@ pub struct ItemRow {
     pub id: i64,
     pub draft: String,
     pub position: i32,
-    pub summary: String,
+    /// Rendered from its Markdown, as the results page shows it.
+    pub summary: SanitizedHtml,
     pub approved: bool,
     pub count: i64,
 }
@@ -116,11 +117,11 @@ async fn list_page(
                 id: i.id,
                 draft: draft_label(stored, locale, i.draft_id),
                 position: i.position,
-                summary: if locale == Locale::En && !i.summary_en.is_empty() {
-                    i.summary_en.clone()
+                summary: SanitizedHtml::from_markdown(if locale == Locale::En && !i.summary_en.is_empty() {
+                    &i.summary_en
                 } else {
-                    i.summary_ja.clone()
-                },
+                    &i.summary_ja
+                }),
                 approved: i.approved(),
                 count: counts.iter().find(|(id, _)| *id == i.id).map(|(_, n)| *n).unwrap_or(0),
             })
