@@ -501,6 +501,10 @@ async fn response_items_are_listed_with_their_markdown_rendered(backend: Backend
     let app = spawn_app(backend).await;
     let analyst = crate::staff::signed_in(&app, "analyst", Role::Analyst).await;
     new_item(&analyst, "basic-rules", "We will.").await;
+    // And the opinion list says where in the draft each opinion points.
+    submit(&app, json!({"opinions": [{"draft": "basic-rules", "location": "3.2.1", "body": "located"}]})).await;
+    let opinions = analyst.get("/staff/c/ismap-2020/opinions?lang=en").await.text().await.unwrap();
+    assert!(opinions.contains("Location in the draft: 3.2.1</span><br>located"), "location and excerpt");
     let list = analyst.get("/staff/c/ismap-2020/responses?lang=en").await.text().await.unwrap();
     assert!(list.contains("a <strong>precise</strong> audit interval"), "rendered");
     assert!(!list.contains("**precise**"), "not raw Markdown");

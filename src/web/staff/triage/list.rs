@@ -25,6 +25,8 @@ pub struct ListRowView {
     pub late: bool,
     pub draft: String,
     pub excerpt: String,
+    /// Where in the draft (該当箇所), as the submitter gave it.
+    pub location: String,
     pub state: &'static str,
     pub assignee: String,
     pub tags: String,
@@ -103,6 +105,7 @@ pub async fn list(
             late: r.late && r.late_accepted.is_none(),
             draft: draft_label(&stored, locale, r.draft_id),
             excerpt: excerpt(&r.body, 140),
+            location: r.location.as_deref().map(|l| excerpt(l, 40)).unwrap_or_default(),
             state: triage_state_label(locale, r.state),
             assignee: name_of(r.assignee_id),
             tags: row_tags.iter().filter(|(id, _)| *id == r.id).map(|(_, t)| t.clone()).collect::<Vec<_>>().join(", "),
