@@ -86,3 +86,76 @@ async fn a_slow_staff_query_is_stopped_and_said_so() {
         201
     );
 }
+
+/// A TCP proxy to PostgreSQL that can be cut: then it closes its connections and refuses new
+/// ones at once, as a stopped database server does.
+struct CuttableProxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CuttableProxy {
+    async fn start(target: &str) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, target) = (cut.clone(), target.to_string());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if flag.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let (flag, target) = (flag.clone(), target.clone());
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
+                    let watch = async {
+                        while !flag.load(Ordering::SeqCst) {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                    };
+                    tokio::select! { _ = copy => {}, _ = watch => {} }
+                });
+            }
+        });
+        Self { port, cut }
+    }
+}
+
+/// When the database goes away, the first request waits for the pool and gets a 503; the
+/// ones right after it are refused by the circuit breaker without waiting; once the database
+/// is back, a probe closes the breaker and requests succeed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_is_refused_at_once_until_it_is_back() {
+    use std::sync::atomic::Ordering;
+    let database = crate::helpers::TestDatabase::new(Backend::Postgres);
+    let pubcom::config::DatabaseUrl::Postgres(direct) = database.url.clone() else { unreachable!() };
+    let proxy = CuttableProxy::start("127.0.0.1:5432").await;
+    let through = direct.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.database_url = pubcom::config::DatabaseUrl::Postgres(through.clone());
+    })
+    .await;
+    let body = crate::helpers::api_submission("basic-rules", "breaker");
+    let submit = || app.post_json("/api/v1/consultations/ismap-2020/submissions", &body);
+    assert_eq!(submit().await.status(), 201);
+    proxy.cut.store(true, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(app.get("/readyz").await.status(), 503, "the first one waits for the pool, then 503");
+    assert_eq!(app.get("/c/ismap-2020/results").await.status(), 503);
+    assert!(captured_logs().contains("the database did not answer a moment ago"), "refused by the breaker");
+    proxy.cut.store(false, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let mut back = false;
+    for _ in 0..50 {
+        if app.get("/readyz").await.status() == 200 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(back, "a probe closes the breaker once the database is back");
+    assert_eq!(submit().await.status(), 201);
+}
