@@ -129,7 +129,7 @@ fn default_redis_namespace() -> String {
 }
 
 fn default_lookups_per_minute() -> u32 {
-    120
+    600
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
