@@ -1,23 +1,30 @@
 //! A short circuit breaker in front of the pool: after a failed attempt to get a connection
 //! (the pool waits up to its timeout), requests are refused at once for a moment instead of
 //! each waiting the full timeout; then one request probes, and success closes it again.
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub struct Breaker {
     cool_off: Duration,
+    /// Whether `open_until` is set: read without the lock on every checkout, so a healthy
+    /// database costs no locking here.
+    open: AtomicBool,
     /// While `Some`, refused until this instant; the first request after it probes.
     open_until: Mutex<Option<Instant>>,
 }
 
 impl Breaker {
     pub fn new(cool_off: Duration) -> Self {
-        Self { cool_off, open_until: Mutex::new(None) }
+        Self { cool_off, open: AtomicBool::new(false), open_until: Mutex::new(None) }
     }
 
     /// Whether a request may try the database now. Past the cool-off, the first to ask probes
     /// and the rest keep being refused until it reports.
     pub fn allow(&self, now: Instant) -> bool {
+        if !self.open.load(Ordering::Acquire) {
+            return true;
+        }
         let mut open = self.open_until.lock().unwrap_or_else(|p| p.into_inner());
         match *open {
             None => true,
@@ -31,13 +38,15 @@ impl Breaker {
 
     pub fn failed(&self, now: Instant) {
         *self.open_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(now + self.cool_off);
+        self.open.store(true, Ordering::Release);
     }
 
     pub fn succeeded(&self) {
-        let mut open = self.open_until.lock().unwrap_or_else(|p| p.into_inner());
-        if open.is_some() {
-            *open = None;
+        if !self.open.load(Ordering::Acquire) {
+            return;
         }
+        *self.open_until.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.open.store(false, Ordering::Release);
     }
 }
 

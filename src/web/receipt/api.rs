@@ -3,13 +3,15 @@
 use super::{count_lookup, parse_typed, private};
 use crate::app::receipts::{self as ops, Tracking};
 use crate::app::OpError;
-use crate::domain::Locale;
+use crate::db::consultations::StoredConsultation;
+use crate::domain::{Locale, ReceiptNumber};
 use crate::web::error::{AppError, ErrorKind, OrNotFound, OrRespond};
 use crate::web::results::PublicOpinion;
 use crate::web::{request_locale, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Serialize)]
 struct SubmissionStatus {
@@ -80,10 +82,20 @@ pub async fn status(req: HttpRequest, state: web::Data<AppState>, path: web::Pat
     private(status_of(&req, &state, &slug, &number).await)
 }
 
-async fn status_of(req: &HttpRequest, state: &AppState, slug: &str, number: &str) -> Result<HttpResponse, AppError> {
+/// The consultation and the typed receipt number, the lookup counted against the client.
+async fn lookup(
+    req: &HttpRequest,
+    state: &AppState,
+    slug: &str,
+    number: &str,
+) -> Result<(Arc<StoredConsultation>, ReceiptNumber), AppError> {
     let stored = state.consultation(slug).await.found_api()?;
     count_lookup(req, state).await.api()?;
-    let number = parse_typed(number).api()?;
+    Ok((stored, parse_typed(number).api()?))
+}
+
+async fn status_of(req: &HttpRequest, state: &AppState, slug: &str, number: &str) -> Result<HttpResponse, AppError> {
+    let (stored, number) = lookup(req, state, slug, number).await?;
     let tracking = ops::track(&state.db, stored.clone(), number, state.clock.now()).await.found_api()?;
     Ok(HttpResponse::Ok().json(body(&stored.consultation.slug, &tracking, request_locale(req))))
 }
@@ -95,9 +107,7 @@ pub async fn withdraw(req: HttpRequest, state: web::Data<AppState>, path: web::P
 }
 
 async fn withdraw_now(req: &HttpRequest, state: &AppState, slug: &str, number: &str) -> Result<HttpResponse, AppError> {
-    let stored = state.consultation(slug).await.found_api()?;
-    count_lookup(req, state).await.api()?;
-    let number = parse_typed(number).api()?;
+    let (stored, number) = lookup(req, state, slug, number).await?;
     let client = crate::web::client::client_ip(req).map(|ip| ip.to_string()).unwrap_or_default();
     let now = state.clock.now();
     match ops::withdraw(&state.db, stored.clone(), number.clone(), client, now).await {
