@@ -2,6 +2,7 @@
 pub mod annotations;
 pub mod audit;
 mod breaker;
+mod network;
 mod statement_timeout;
 pub use statement_timeout::{with_statement_timeout, STATEMENT_TIMEOUT};
 pub mod campaigns;
@@ -193,7 +194,7 @@ impl ConnectionManager {
 
     pub fn establish(&self) -> Result<DbConnection, DbError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(&network::with_timeouts(url))
                 .map(DbConnection::Postgresql)
                 .map_err(|e| DbError::Connect(e.to_string())),
             DatabaseUrl::Sqlite(path) => {

@@ -88,10 +88,12 @@ async fn a_slow_staff_query_is_stopped_and_said_so() {
 }
 
 /// A TCP proxy to PostgreSQL that can be cut: then it closes its connections and refuses new
-/// ones at once, as a stopped database server does.
+/// ones at once, as a stopped database server does. Blackholed, it also drops its open
+/// connections but takes new ones and never answers, as an unreachable server's route does.
 struct CuttableProxy {
     port: u16,
     cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    blackhole: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl CuttableProxy {
@@ -100,9 +102,15 @@ impl CuttableProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (flag, target) = (cut.clone(), target.to_string());
+        let blackhole = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, silent, target) = (cut.clone(), blackhole.clone(), target.to_string());
         tokio::spawn(async move {
+            let mut held = Vec::new();
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if silent.load(Ordering::SeqCst) {
+                    held.push(inbound);
+                    continue;
+                }
                 if flag.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
@@ -120,7 +128,7 @@ impl CuttableProxy {
                 });
             }
         });
-        Self { port, cut }
+        Self { port, cut, blackhole }
     }
 }
 
@@ -158,4 +166,39 @@ async fn a_lost_database_is_refused_at_once_until_it_is_back() {
     }
     assert!(back, "a probe closes the breaker once the database is back");
     assert_eq!(submit().await.status(), 201);
+}
+
+/// A database that stops answering without refusing (packets dropped on the way) must not
+/// make every request wait: connects time out, the breaker opens, and the requests after the
+/// first are refused within 100 ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_that_never_answers_trips_the_breaker() {
+    use std::sync::atomic::Ordering;
+    let database = crate::helpers::TestDatabase::new(Backend::Postgres);
+    let pubcom::config::DatabaseUrl::Postgres(direct) = database.url.clone() else { unreachable!() };
+    let proxy = CuttableProxy::start("127.0.0.1:5432").await;
+    let through = direct.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.database_url = pubcom::config::DatabaseUrl::Postgres(through.clone());
+    })
+    .await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    proxy.blackhole.store(true, Ordering::SeqCst);
+    proxy.cut.store(true, Ordering::SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // The first requests wait for the pool while new connections hang until their timeout.
+    let started = std::time::Instant::now();
+    let mut refused_at_once = false;
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        let asked = std::time::Instant::now();
+        let status = app.get("/c/ismap-2020/results").await.status();
+        assert_eq!(status, 503);
+        assert!(asked.elapsed() < std::time::Duration::from_millis(3500), "no request waits past the pool's wait");
+        if asked.elapsed() < std::time::Duration::from_millis(100) {
+            refused_at_once = true;
+            break;
+        }
+    }
+    assert!(refused_at_once, "after a failed connect, refusals come at once");
+    assert!(captured_logs().contains("the database did not answer a moment ago"), "refused by the breaker");
 }
