@@ -20,15 +20,19 @@ pub fn csv_cell(value: &str) -> String {
 /// correctly), CRLF line ends, every cell quoted and neutralized; no header line when `header`
 /// is empty (the rows bring their own).
 pub fn csv<S: AsRef<str>>(header: &[&str], rows: impl IntoIterator<Item = Vec<S>>) -> String {
-    let line = |cells: &mut dyn Iterator<Item = &str>| cells.map(csv_cell).collect::<Vec<_>>().join(",") + "\r\n";
     let mut out = String::from("\u{feff}");
     if !header.is_empty() {
-        out.push_str(&line(&mut header.iter().copied()));
+        out.push_str(&csv_line(header.iter().copied()));
     }
     for row in rows {
-        out.push_str(&line(&mut row.iter().map(AsRef::as_ref)));
+        out.push_str(&csv_line(row.iter().map(AsRef::as_ref)));
     }
     out
+}
+
+/// One CSV line with its CRLF.
+pub fn csv_line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
+    cells.map(csv_cell).collect::<Vec<_>>().join(",") + "\r\n"
 }
 
 #[cfg(test)]

@@ -51,6 +51,11 @@ enum Command {
         /// Write which campaign each generated opinion belongs to (CSV), for `cluster --truth`
         #[arg(long)]
         truth: Option<PathBuf>,
+        /// Then finish the work as a team would (transcriptions verified, one approved answer
+        /// per draft, every opinion answered) and publish the results, for trying publication
+        /// at scale
+        #[arg(long)]
+        answer: bool,
     },
     /// Find the campaigns of a consultation afresh and say how long it took; with --truth, also
     /// how well they match the truth written by `generate --truth` (pairwise precision, recall, F1).
@@ -150,7 +155,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 println!("{slug}: {outcome:?}");
             }
         }
-        Command::Generate { slug, opinions, seed, campaigns, campaign_share, truth } => {
+        Command::Generate { slug, opinions, seed, campaigns, campaign_share, truth, answer } => {
             let done = tokio::task::spawn_blocking(move || -> anyhow::Result<pubcom::app::generate::Generated> {
                 let db = startup::open_database(&settings)?;
                 startup::load_new_consultations(&db, &settings.consultations_dir, clock.as_ref())?;
@@ -171,6 +176,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                         ]
                     });
                     std::fs::write(path, pubcom::export::csv(&["receipt_number", "position", "campaign"], rows))?;
+                }
+                if answer {
+                    use pubcom::app::generate::{answer_and_publish, Answered};
+                    match answer_and_publish(&db, &slug, clock.as_ref())? {
+                        Answered::Published { version, opinions } => {
+                            eprintln!("published version {version} of the results over {opinions} opinions")
+                        }
+                        Answered::Refused { failures, first } => {
+                            anyhow::bail!("publication refused, {failures} failures, first: {}", first.join("; "))
+                        }
+                    }
                 }
                 Ok(done)
             })

@@ -2,7 +2,10 @@
 # Response times of the main triage views on a consultation filled with N generated opinions
 # (see BENCHMARKS.md). Each view is fetched RUNS times by one signed-in client; the median and
 # the slowest are reported. SQLite first, then PostgreSQL.
-#   tools/bench-triage.sh [OPINIONS] [RUNS]
+# The generated work is then answered and published (`generate --answer`), so the public
+# results page, an item's pages and the streamed downloads are timed too, with the server's
+# peak memory after the downloads.
+#   [BACKENDS="sqlite postgres"] tools/bench-triage.sh [OPINIONS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 opinions=${1:-100000}
@@ -19,7 +22,12 @@ measure() { # backend database_url
   export PUBCOM_DATABASE_URL=$2
   local t0=$(date +%s.%N)
   "$bin" generate ismap-2020 --opinions "$opinions" >/dev/null 2>&1
-  awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$opinions" 'BEGIN{printf "generated %s opinions in %.0f s\n", n, b-a}'
+  local t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v n="$opinions" 'BEGIN{printf "generated %s opinions in %.0f s\n", n, b-a}'
+  # The worker would fingerprint them in the background while we measure; do it first.
+  "$bin" cluster ismap-2020 >/dev/null 2>&1
+  local t2=$(date +%s.%N)
+  awk -v a="$t1" -v b="$t2" 'BEGIN{printf "campaigns found in %.0f s\n", b-a}'
   echo 'a long benchmark pass phrase' | "$bin" user add bench --role admin >/dev/null
   "$bin" serve >"$work/$1.log" 2>&1 &
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.2; done
@@ -46,13 +54,39 @@ opinion page|/staff/opinions/$deep
 publication review (coverage over all)|/staff/c/ismap-2020/publish
 VIEWS
   kill %1; wait %1 2>/dev/null || true
+  # Answer everything and publish (the same gates as staff go through), then the public side.
+  local t3=$(date +%s.%N)
+  "$bin" generate ismap-2020 --opinions 0 --answer 2>&1 | grep -E 'published|refused' || true
+  awk -v a="$t3" -v b="$(date +%s.%N)" 'BEGIN{printf "scanned, answered and published in %.0f s\n", b-a}'
+  "$bin" serve >>"$work/$1.log" 2>&1 &
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.2; done
+  while IFS='|' read -r name path; do
+    printf '%-44s ' "$name"
+    for _ in $(seq 1 "$runs"); do
+      curl -s -o /dev/null -w '%{time_total}\n' "$base$path"
+    done | median_and_max
+    echo
+  done <<VIEWS
+results page (first 20 opinions per item)|/c/ismap-2020/results
+results: item page 50 of its opinions|/c/ismap-2020/results/items/1/1?page=50
+VIEWS
+  for ext in csv json xlsx; do
+    curl -s -o /dev/null -w "download results.$ext: %{size_download} bytes in %{time_total} s\n" "$base/c/ismap-2020/results.$ext"
+  done
+  grep -E 'VmHWM|VmRSS' /proc/$!/status | tr -s ' \t' ' ' | paste -sd' ' | sed 's/^/server memory after the downloads: /'
+  kill %1; wait %1 2>/dev/null || true
 }
 
 echo "machine: $(nproc) cores; opinions=$opinions runs=$runs"
-echo "--- SQLite"
-measure sqlite "sqlite://$work/triage.sqlite3"
-rm -rf "$work/data"
-echo "--- PostgreSQL"
-dropdb -h 127.0.0.1 -U postgres --if-exists pubcom_triage
-createdb -h 127.0.0.1 -U postgres pubcom_triage
-measure postgres "postgres://postgres@127.0.0.1:5432/pubcom_triage"
+backends=${BACKENDS:-sqlite postgres}
+if [[ $backends == *sqlite* ]]; then
+  echo "--- SQLite"
+  measure sqlite "sqlite://$work/triage.sqlite3"
+  rm -rf "$work/data"
+fi
+if [[ $backends == *postgres* ]]; then
+  echo "--- PostgreSQL"
+  dropdb -h 127.0.0.1 -U postgres --if-exists pubcom_triage
+  createdb -h 127.0.0.1 -U postgres pubcom_triage
+  measure postgres "postgres://postgres@127.0.0.1:5432/pubcom_triage"
+fi

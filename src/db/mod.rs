@@ -10,6 +10,7 @@ pub mod consultations;
 pub mod fingerprints;
 pub mod jobs;
 pub mod outbox;
+pub mod published;
 pub mod receipts;
 pub mod redactions;
 pub mod responses;

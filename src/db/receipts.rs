@@ -10,8 +10,8 @@ use std::collections::HashMap;
 /// The job kind of the email confirming a withdrawal.
 pub const WITHDRAWAL_EMAIL: &str = "withdrawal_email";
 
-/// Four values a row: well under SQLite's limit on bound values per statement.
-const ROWS_PER_STATEMENT: usize = 2000;
+/// Six values a row: well under SQLite's limit on bound values per statement.
+const ROWS_PER_STATEMENT: usize = 1500;
 
 /// Records, with a version being published, what it did with every opinion.
 pub fn store_outcomes(conn: &mut DbConnection, version: i32, outcomes: &[PublishedOutcome]) -> Result<(), DbError> {
@@ -24,6 +24,8 @@ pub fn store_outcomes(conn: &mut DbConnection, version: i32, outcomes: &[Publish
             published_opinions::version.eq(version),
             published_opinions::outcome.eq(o.outcome.clone()),
             published_opinions::answer.eq(answer),
+            published_opinions::item_id.eq(o.answer.as_ref().map(|a| a.response_item_id)),
+            published_opinions::number.eq(o.answer.as_ref().map(|a| a.opinion.number as i32)),
         ));
     }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {

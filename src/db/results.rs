@@ -256,7 +256,6 @@ fn build_from(
             let number = published_items.len() + 1;
             let in_campaign = in_campaign(&answered, &data.clusters);
             let summary = Text { ja: item.summary_ja.clone(), en: item.summary_en.clone() };
-            let mut opinions = Vec::with_capacity(answered.len());
             for (i, r) in answered.iter().enumerate() {
                 let withheld = data.withheld.get(&r.id);
                 let opinion = PublishedOpinion {
@@ -275,10 +274,9 @@ fn build_from(
                         response_item_id: item.id,
                         summary: summary.clone(),
                         same_content: in_campaign.contains(&r.id),
-                        opinion: opinion.clone(),
+                        opinion,
                     },
                 );
-                opinions.push(opinion);
             }
             published_items.push(PublishedItem {
                 number,
@@ -288,7 +286,8 @@ fn build_from(
                 change: Text { ja: item.change_ja.clone(), en: item.change_en.clone() },
                 opinion_count: answered.len(),
                 same_content: in_campaign.len(),
-                opinions,
+                response_item_id: item.id,
+                opinions: Vec::new(),
             });
         }
         if published_items.is_empty() {

@@ -60,6 +60,8 @@ diesel::table! {
         version -> Integer,
         outcome -> Text,
         answer -> Nullable<Text>,
+        item_id -> Nullable<BigInt>,
+        number -> Nullable<Integer>,
     }
 }
 

@@ -92,6 +92,14 @@ pub struct PublishedItem {
     /// least one other answered by this item.
     #[serde(default)]
     pub same_content: usize,
+    /// The response item, by which its opinions are kept apart (0 in versions published
+    /// before they were).
+    #[serde(default)]
+    pub response_item_id: i64,
+    /// Only in versions published before opinions were kept apart from the version: newer
+    /// versions keep each published opinion in its own row, read a page at a time, so a
+    /// version of a million opinions is not one document.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opinions: Vec<PublishedOpinion>,
 }
 

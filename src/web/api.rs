@@ -1,6 +1,6 @@
 //! JSON API v1: list, detail and submit, with the documented error body.
 use super::error::{AppError, ErrorKind, OrNotFound, OrRespond};
-use super::results::export::PublicResults;
+use super::results::export::json_body;
 use super::security::{content_type_is, discard_small_body, read_body};
 use super::{request_locale, AppState};
 use crate::app::intake::PublicSubmission;
@@ -54,7 +54,11 @@ pub async fn results(
     let stored = state.consultation(&slug).await.found_api()?;
     let (id, version) = (stored.id, q.version);
     match state.db.run(move |c| crate::db::results::load(c, id, version)).await.api()? {
-        Some(published) => Ok(HttpResponse::Ok().json(PublicResults::new(&published, request_locale(&req)))),
+        Some(published) => Ok(HttpResponse::Ok().content_type("application/json").streaming(json_body(
+            &state,
+            published,
+            request_locale(&req),
+        ))),
         None => Err(AppError::json(ErrorKind::NotPublished)),
     }
 }

@@ -260,6 +260,33 @@ async fn a_large_item_is_read_page_by_page(backend: Backend) {
     assert!(second.contains("101–130 / 130") && !second.contains("id=\"next-page\""));
     assert_eq!(app.get("/c/ismap-2020/results/items/1/1?page=3").await.status(), 404);
     assert_eq!(app.get("/c/ismap-2020/results/items/9/1").await.status(), 404);
+
+    // The version document holds the frame; each opinion is its own row, read as needed.
+    let document: String = app
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use pubcom::db::schema::result_versions;
+            Ok(result_versions::table.select(result_versions::content).first(c)?)
+        })
+        .await
+        .unwrap();
+    assert!(!document.contains("page test"), "no opinion text in the version document");
+    // Downloads are sent as they are read (chunked, no length known up front) and hold all.
+    let csv = app.get("/c/ismap-2020/results.csv?lang=en").await;
+    assert!(csv.headers().get("content-length").is_none(), "streamed, not built in memory first");
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.matches("page test").count(), 130);
+    let json: serde_json::Value = app.get("/api/v1/consultations/ismap-2020/results").await.json().await.unwrap();
+    let numbers: Vec<u64> = json["sections"][0]["items"][0]["opinions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=130).collect::<Vec<u64>>(), "every opinion once, in order");
+    let xlsx = app.get("/c/ismap-2020/results.xlsx").await.bytes().await.unwrap();
+    assert_eq!(crate::triage::unzip_text(&xlsx).matches("page test").count(), 130);
 }
 
 on_both_backends!(

@@ -3,7 +3,10 @@
 //! campaigns in the variants they come in (with the truth recorded, to measure how well they
 //! are found), several opinions per submission, post, fax and email besides the web, and some
 //! late letters. Names and addresses are obviously fictitious.
+mod answer;
 mod texts;
+
+pub use answer::{answer_and_publish, Answered};
 
 use crate::clock::Clock;
 use crate::db::submissions::{self, NewSubmission, Transcribed};

@@ -5,7 +5,7 @@ use super::{load, PublicOpinion};
 use crate::domain::results::item_anchor;
 use crate::i18n::{self, Tr};
 use crate::markdown::SanitizedHtml;
-use crate::web::error::{AppError, ErrorKind, OrNotFound};
+use crate::web::error::{AppError, ErrorKind, OrNotFound, OrRespond};
 use crate::web::page::{html, render, PageContext};
 use crate::web::view::{summary, Summary};
 use crate::web::{remember_locale, request_locale, AppState};
@@ -54,14 +54,19 @@ pub async fn item(
     let not_found = || AppError::html(locale, ErrorKind::NotFound);
     let sec = section.checked_sub(1).and_then(|i| r.sections.get(i)).ok_or_else(not_found)?;
     let item = number.checked_sub(1).and_then(|i| sec.items.get(i)).ok_or_else(not_found)?;
-    let pages = item.opinions.len().div_ceil(OPINIONS_PER_PAGE).max(1);
+    let pages = item.opinion_count.div_ceil(OPINIONS_PER_PAGE).max(1);
     let page_no = q.page.unwrap_or(1);
     if page_no == 0 || page_no > pages {
         return Err(not_found());
     }
     let start = (page_no - 1) * OPINIONS_PER_PAGE;
-    let shown: Vec<PublicOpinion> =
-        item.opinions.iter().skip(start).take(OPINIONS_PER_PAGE).map(|o| PublicOpinion::new(o, locale)).collect();
+    let (version, one) = (r.version, item.clone());
+    let read = state
+        .db
+        .run(move |c| crate::db::published::item_opinions(c, version, &one, start + 1, OPINIONS_PER_PAGE))
+        .await
+        .page(locale)?;
+    let shown: Vec<PublicOpinion> = read.iter().map(|o| PublicOpinion::new(o, locale)).collect();
     let c = &stored.consultation;
     let base = format!("/c/{slug}/results/items/{section}/{number}?version={}", r.version);
     let link = |p: usize| format!("{base}&page={p}");

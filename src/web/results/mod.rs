@@ -5,6 +5,7 @@
 pub mod export;
 pub mod item;
 pub mod page;
+pub mod stream;
 
 use super::error::{AppError, OrNotFound};
 use super::{request_locale, AppState};
@@ -101,18 +102,24 @@ pub const COLUMNS: [&str; 14] = [
     "organization",
 ];
 
-pub fn rows(r: &PublishedResults, locale: Locale) -> Vec<[String; 14]> {
-    let mut out = Vec::new();
+/// Every row of the exports in order, read from the database as they are emitted.
+pub fn each_row(
+    db: &crate::db::Db,
+    r: &PublishedResults,
+    locale: Locale,
+    emit: &mut dyn FnMut([String; 14]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     for sec in &r.sections {
         for item in &sec.items {
-            let row = |o: Option<PublicOpinion>| item_row(sec, item, locale, o);
-            if item.opinions.is_empty() {
-                out.push(row(None));
+            if item.opinion_count == 0 {
+                emit(item_row(sec, item, locale, None))?;
             }
-            out.extend(item.opinions.iter().map(|o| row(Some(PublicOpinion::new(o, locale)))));
+            stream::each_opinion(db, r, item, &mut |o| {
+                emit(item_row(sec, item, locale, Some(PublicOpinion::new(o, locale))))
+            })?;
         }
     }
-    out
+    Ok(())
 }
 
 fn item_row(sec: &Section, item: &PublishedItem, locale: Locale, o: Option<PublicOpinion>) -> [String; 14] {

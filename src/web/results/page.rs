@@ -1,6 +1,7 @@
 //! The public results page of one consultation, one version at a time.
 use super::{facts, load, PublicOpinion, VersionQuery};
-use crate::domain::results::{item_anchor, PublishedItem};
+use crate::db::DbError;
+use crate::domain::results::{item_anchor, PublishedItem, PublishedOpinion, PublishedResults};
 use crate::domain::Locale;
 use crate::i18n::{self, Tr};
 use crate::markdown::SanitizedHtml;
@@ -53,8 +54,15 @@ struct ResultsPage {
     sections: Vec<SectionView>,
 }
 
-fn item_view(slug: &str, version: i32, section: usize, item: &PublishedItem, locale: Locale) -> ItemView {
-    let all_opinions = (item.opinions.len() > INLINE_OPINIONS)
+fn item_view(
+    slug: &str,
+    version: i32,
+    section: usize,
+    item: &PublishedItem,
+    first: &[PublishedOpinion],
+    locale: Locale,
+) -> ItemView {
+    let all_opinions = (item.opinion_count > INLINE_OPINIONS)
         .then(|| format!("/c/{slug}/results/items/{section}/{}?version={version}", item.number));
     ItemView {
         number: item.number,
@@ -65,9 +73,24 @@ fn item_view(slug: &str, version: i32, section: usize, item: &PublishedItem, loc
         change: SanitizedHtml::from_markdown(item.change.get(locale)),
         opinion_count: item.opinion_count,
         same_content: item.same_content,
-        opinions: item.opinions.iter().take(INLINE_OPINIONS).map(|o| PublicOpinion::new(o, locale)).collect(),
+        opinions: first.iter().map(|o| PublicOpinion::new(o, locale)).collect(),
         all_opinions,
     }
+}
+
+/// The first opinions of every item of `r`, per section and item.
+async fn inline_opinions(state: &AppState, r: &PublishedResults) -> Result<Vec<Vec<Vec<PublishedOpinion>>>, DbError> {
+    let items: Vec<PublishedItem> = r.sections.iter().flat_map(|s| s.items.iter().cloned()).collect();
+    let version = r.version;
+    let mut flat = state
+        .db
+        .run(move |c| {
+            let all: Vec<&PublishedItem> = items.iter().collect();
+            crate::db::published::first_opinions(c, version, &all, INLINE_OPINIONS)
+        })
+        .await?
+        .into_iter();
+    Ok(r.sections.iter().map(|s| s.items.iter().map(|_| flat.next().unwrap_or_default()).collect()).collect())
 }
 
 pub async fn page(
@@ -109,15 +132,22 @@ pub async fn page(
                 .iter()
                 .map(|(v, at)| (*v, i18n::date(locale, at.with_timezone(&c.time_zone).date_naive())))
                 .collect();
+            let inline = inline_opinions(&state, &r).await.page(locale)?;
             let f = facts(&r, locale);
             (page.window, page.totals, page.not_published) = (f.window, f.totals, f.not_published);
             page.sections = r
                 .sections
                 .iter()
+                .zip(&inline)
                 .enumerate()
-                .map(|(i, sec)| SectionView {
+                .map(|(i, (sec, first))| SectionView {
                     title: sec.title.get(locale).to_string(),
-                    items: sec.items.iter().map(|item| item_view(&c.slug, r.version, i + 1, item, locale)).collect(),
+                    items: sec
+                        .items
+                        .iter()
+                        .zip(first)
+                        .map(|(item, first)| item_view(&c.slug, r.version, i + 1, item, first, locale))
+                        .collect(),
                 })
                 .collect();
             actix_web::http::StatusCode::OK
