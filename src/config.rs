@@ -72,10 +72,13 @@ pub struct StaffSettings {
     pub absolute_timeout_hours: i64,
     /// Largest scan a clerk may attach, in bytes.
     pub upload_max_bytes: usize,
-    /// Staff requests handled at once; more wait (up to 10 s, then a "busy" page), so staff
-    /// work never takes every database connection from the public pages.
+    /// Staff requests handled at once; more wait (up to `slot_wait_ms`, then a "busy" page),
+    /// so staff work never takes every database connection from the public pages.
     #[serde(default = "default_staff_max_concurrent")]
     pub max_concurrent: usize,
+    /// How long a staff request waits for one of those places before the "busy" page.
+    #[serde(default = "default_staff_slot_wait_ms")]
+    pub slot_wait_ms: u64,
     /// PostgreSQL: longest a staff page's query may run (milliseconds) before it is stopped with a page
     /// saying so.
     #[serde(default = "default_staff_statement_timeout_ms")]
@@ -84,6 +87,10 @@ pub struct StaffSettings {
 
 fn default_staff_max_concurrent() -> usize {
     3
+}
+
+fn default_staff_slot_wait_ms() -> u64 {
+    10_000
 }
 
 fn default_staff_statement_timeout_ms() -> u64 {
@@ -270,6 +277,7 @@ impl Default for Settings {
                 upload_max_bytes: 20 * 1024 * 1024,
                 max_concurrent: default_staff_max_concurrent(),
                 statement_timeout_ms: default_staff_statement_timeout_ms(),
+                slot_wait_ms: default_staff_slot_wait_ms(),
             },
             intake: IntakeSettings {
                 queue_capacity: 4096,

@@ -77,4 +77,37 @@ async fn one_address_holds_only_its_share(backend: Backend) {
     assert_eq!(submit_status(&app).await, 201);
 }
 
-on_both_backends!(slow_bodies_are_cut_off_and_free_their_slots, one_address_holds_only_its_share);
+on_both_backends!(
+    slow_bodies_are_cut_off_and_free_their_slots,
+    one_address_holds_only_its_share,
+    a_busy_staff_workspace_says_so_and_public_pages_do_not_wait,
+);
+
+/// Staff work cannot take the public's capacity: with one staff place, held by a sign-in
+/// whose body trickles in, another staff request waits `slot_wait_ms` and gets the busy page
+/// in the reader's language, while public pages answer at once; the place is free again once
+/// the slow request ends.
+async fn a_busy_staff_workspace_says_so_and_public_pages_do_not_wait(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.staff.max_concurrent = 1;
+        s.staff.slot_wait_ms = 300;
+        s.intake.body_deadline_secs = 2;
+    })
+    .await;
+    let addr = app.url.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /staff/sign-in HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nusername="
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let busy = app.get("/staff/sign-in?lang=en").await;
+    assert_eq!(busy.status(), 503);
+    assert!(busy.text().await.unwrap().contains("The staff workspace is busy"));
+    let started = std::time::Instant::now();
+    assert_eq!(app.get("/c/ismap-2020").await.status(), 200);
+    assert!(started.elapsed() < Duration::from_millis(300), "the public page did not wait for a staff place");
+    drop(slow);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(app.get("/staff/sign-in").await.status(), 200, "the place is free again");
+}
