@@ -76,6 +76,9 @@ pub struct StaffSettings {
     /// so staff work never takes every database connection from the public pages.
     #[serde(default = "default_staff_max_concurrent")]
     pub max_concurrent: usize,
+    /// Roles that must sign in with a second factor (TOTP); others may choose to.
+    #[serde(default = "default_two_factor_roles")]
+    pub two_factor_roles: Vec<crate::domain::staff::Role>,
     /// How long a staff request waits for one of those places before the "busy" page.
     #[serde(default = "default_staff_slot_wait_ms")]
     pub slot_wait_ms: u64,
@@ -87,6 +90,10 @@ pub struct StaffSettings {
 
 fn default_staff_max_concurrent() -> usize {
     3
+}
+
+fn default_two_factor_roles() -> Vec<crate::domain::staff::Role> {
+    vec![crate::domain::staff::Role::Approver, crate::domain::staff::Role::Admin]
 }
 
 fn default_staff_slot_wait_ms() -> u64 {
@@ -278,6 +285,7 @@ impl Default for Settings {
                 max_concurrent: default_staff_max_concurrent(),
                 statement_timeout_ms: default_staff_statement_timeout_ms(),
                 slot_wait_ms: default_staff_slot_wait_ms(),
+                two_factor_roles: default_two_factor_roles(),
             },
             intake: IntakeSettings {
                 queue_capacity: 4096,

@@ -95,6 +95,10 @@ enum UserCommand {
         /// clerk, analyst, approver or admin
         role: Role,
     },
+    /// Print a one-time password-reset link for an account (valid 24 hours); its sessions end.
+    ResetLink { username: String },
+    /// Remove an account's two-factor sign-in (a lost phone); its sessions end.
+    RemoveTwoFactor { username: String },
 }
 
 #[derive(Subcommand)]
@@ -209,6 +213,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 use pubcom::app::accounts::{self, Account, Change};
                 let db = startup::open_database(&settings)?;
                 let (actor, now) = (accounts::cli_actor(), clock.now());
+                if let UserCommand::ResetLink { username } | UserCommand::RemoveTwoFactor { username } = &command {
+                    return credentials_command(&db, &settings, &actor, &command, username, now);
+                }
                 let (username, result) = match command {
                     UserCommand::Add { username, role, display_name } => {
                         let password = read_password()?;
@@ -231,6 +238,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                             accounts::change(&db, &actor, Account::Username(username.clone()), Change::Role(role), now);
                         (username.clone(), done.map(|()| format!("{username} is now {}", role.as_str())))
                     }
+                    UserCommand::ResetLink { .. } | UserCommand::RemoveTwoFactor { .. } => unreachable!("handled above"),
                 };
                 result.map_err(|e| anyhow::anyhow!(account_error(e, &username)))
             })
@@ -261,6 +269,33 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
 }
 
 /// The one line a refused account change prints.
+/// `user reset-link` and `user remove-two-factor`.
+fn credentials_command(
+    db: &pubcom::db::Db,
+    settings: &pubcom::config::Settings,
+    actor: &pubcom::db::audit::Actor,
+    command: &UserCommand,
+    username: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<String> {
+    use pubcom::app::credentials;
+    let user = db
+        .run_blocking(|c| pubcom::db::staff::find_by_username(c, username))?
+        .ok_or_else(|| anyhow::anyhow!("no user '{username}'"))?;
+    let failed = |e| anyhow::anyhow!("{username}: {e:?}");
+    match command {
+        UserCommand::ResetLink { .. } => {
+            let token = credentials::issue_reset(db, actor, user.id, now).map_err(failed)?;
+            let base = settings.public_base_url.trim_end_matches('/');
+            Ok(format!("{base}/staff/reset/{token}\n(works once, for 24 hours; {username}'s sessions have ended)"))
+        }
+        _ => {
+            credentials::remove_two_factor(db, actor, user.id, now).map_err(failed)?;
+            Ok(format!("removed two-factor sign-in from {username}; they set it up again at their next sign-in"))
+        }
+    }
+}
+
 fn account_error(e: pubcom::app::OpError<pubcom::app::accounts::AccountRefusal>, username: &str) -> String {
     use pubcom::app::accounts::AccountRefusal;
     use pubcom::app::OpError;

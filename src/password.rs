@@ -29,6 +29,19 @@ fn verify_against(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// How a secret token (session, reset link, recovery code) is kept: its SHA-256, in hex. The
+/// tokens are random and long, so a fast hash is enough.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random token of `bytes` bytes, in hex.
+pub fn random_token(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod campaigns;
 pub mod contact;
+pub mod credentials;
 pub mod generate;
 pub mod intake;
 pub mod publication;

@@ -49,6 +49,12 @@ pub enum Action {
     ClusterDetach,
     ClusterJoin,
     SubmissionWithdraw,
+    PasswordChange,
+    PasswordResetIssue,
+    PasswordReset,
+    TwoFactorEnable,
+    TwoFactorRecoveryUse,
+    TwoFactorRemove,
 }
 
 impl Action {
@@ -87,6 +93,12 @@ impl Action {
             Action::ClusterDetach => "cluster_detach",
             Action::ClusterJoin => "cluster_join",
             Action::SubmissionWithdraw => "submission_withdraw",
+            Action::PasswordChange => "password_change",
+            Action::PasswordResetIssue => "password_reset_issue",
+            Action::PasswordReset => "password_reset",
+            Action::TwoFactorEnable => "two_factor_enable",
+            Action::TwoFactorRecoveryUse => "two_factor_recovery_use",
+            Action::TwoFactorRemove => "two_factor_remove",
         }
     }
 }

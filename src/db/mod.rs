@@ -7,6 +7,7 @@ mod statement_timeout;
 pub use statement_timeout::{with_statement_timeout, STATEMENT_TIMEOUT};
 pub mod campaigns;
 pub mod consultations;
+pub mod credentials;
 pub mod fingerprints;
 pub mod jobs;
 pub mod outbox;

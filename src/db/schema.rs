@@ -227,6 +227,30 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        totp_secret -> Nullable<Text>,
+        totp_pending -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    staff_recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_password_resets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -295,6 +319,7 @@ diesel::table! {
 
 diesel::joinable!(drafts -> consultations (consultation_id));
 diesel::joinable!(staff_sessions -> staff_users (user_id));
+diesel::joinable!(staff_recovery_codes -> staff_users (user_id));
 diesel::joinable!(attachments -> submissions (submission_id));
 diesel::joinable!(opinion_revisions -> opinions (opinion_id));
 diesel::joinable!(submissions -> consultations (consultation_id));
@@ -330,6 +355,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     fingerprint_bands,
     cluster_members,
     cluster_overrides,
+    staff_recovery_codes,
+    staff_password_resets,
 );
 
 diesel::table! {

@@ -95,6 +95,24 @@ pub fn end_sessions_of(conn: &mut DbConnection, user_id: i64, now: DateTime<Utc>
     Ok(())
 }
 
+/// Ends every session of the account but `keep` (the one changing its own password).
+pub fn end_sessions_except(
+    conn: &mut DbConnection,
+    user_id: i64,
+    keep: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::update(
+        staff_sessions::table
+            .filter(staff_sessions::user_id.eq(user_id))
+            .filter(staff_sessions::id.ne(keep))
+            .filter(staff_sessions::ended_at.is_null()),
+    )
+    .set(staff_sessions::ended_at.eq(Some(to_db_time(now))))
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn start_session(
     conn: &mut DbConnection,
     user_id: i64,

@@ -7,6 +7,7 @@ pub mod fingerprint;
 pub mod fixtures;
 pub mod idempotency;
 pub mod locale;
+pub mod password_reset;
 pub mod personal_data;
 pub mod publication;
 pub mod receipt;
@@ -18,6 +19,7 @@ pub mod submission;
 pub mod text;
 pub mod transcription;
 pub mod triage;
+pub mod two_factor;
 pub mod window;
 pub mod withdrawal;
 

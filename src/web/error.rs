@@ -39,6 +39,8 @@ pub enum ErrorKind {
     SignInRequired {
         next: String,
     },
+    /// Signed in, but the role requires two-factor sign-in and it is not set up yet.
+    TwoFactorSetUpRequired,
     Forbidden,
     /// A withdrawal the rules refuse.
     Withdrawal(WithdrawalRefusal),
@@ -238,6 +240,7 @@ impl ErrorKind {
             ErrorKind::Window { refusal, .. } => refusal.code(),
             ErrorKind::RateLimited { .. } => "rate_limited",
             ErrorKind::SignInRequired { .. } => "sign_in_required",
+            ErrorKind::TwoFactorSetUpRequired => "two_factor_required",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::Withdrawal(refusal) => refusal.code(),
             ErrorKind::ReceiptTypo => "receipt_number_typo",
@@ -264,6 +267,7 @@ impl ErrorKind {
             ErrorKind::Window { refusal: WindowRefusal::Closed, .. } => t.t("closed_now").into(),
             ErrorKind::RateLimited { .. } => t.t("error_rate_limited").into(),
             ErrorKind::SignInRequired { .. } => t.t("sign_in_heading").into(),
+            ErrorKind::TwoFactorSetUpRequired => t.t("two_factor_required_notice").into(),
             ErrorKind::Forbidden => t.t("forbidden").into(),
             ErrorKind::Withdrawal(WithdrawalRefusal::WindowClosed) => t.t("withdrawal_closed").into(),
             ErrorKind::Withdrawal(WithdrawalRefusal::AlreadyWithdrawn) => t.t("already_withdrawn").into(),
@@ -288,7 +292,7 @@ impl ResponseError for AppError {
             ErrorKind::Invalid(_) | ErrorKind::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Window { .. } => StatusCode::FORBIDDEN,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            ErrorKind::SignInRequired { .. } | ErrorKind::TwoFactorSetUpRequired => StatusCode::SEE_OTHER,
             ErrorKind::Forbidden | ErrorKind::Withdrawal(WithdrawalRefusal::WindowClosed) => StatusCode::FORBIDDEN,
             ErrorKind::Withdrawal(WithdrawalRefusal::AlreadyWithdrawn) => StatusCode::CONFLICT,
             ErrorKind::ReceiptTypo => StatusCode::UNPROCESSABLE_ENTITY,
@@ -321,6 +325,9 @@ impl ResponseError for AppError {
             }
             ErrorKind::SlowBody => {
                 builder.force_close();
+            }
+            ErrorKind::TwoFactorSetUpRequired => {
+                return builder.insert_header(("Location", "/staff/account/two-factor")).finish();
             }
             ErrorKind::SignInRequired { next } => {
                 let target = format!("/staff/sign-in?next={}", percent_encode(next));

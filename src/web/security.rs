@@ -7,7 +7,6 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
-use rand::Rng;
 use sha2::Sha256;
 
 pub const FORM_COOKIE: &str = "pubcom_form";
@@ -50,10 +49,7 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
 }
 
-pub fn random_hex(bytes: usize) -> String {
-    let mut rng = rand::rng();
-    (0..bytes).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
-}
+pub use crate::password::random_token as random_hex;
 
 /// A form token is `nonce.mac`, the mac binding the nonce to the browser's form cookie. The
 /// nonce doubles as the idempotency key: the same rendered form sends at most one submission.

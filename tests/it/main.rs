@@ -9,6 +9,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod campaigns;
+mod credentials;
 mod email;
 mod faults;
 mod operations;

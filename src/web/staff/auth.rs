@@ -1,8 +1,10 @@
 //! Signing in and out, and the staff home page.
 use super::{checked_form, client_address, form_fields, signed_in, token_hash, StaffNav, SESSION_COOKIE};
+use crate::app::credentials;
 use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::staff as staff_db;
 use crate::domain::staff::ThrottlePolicy;
+use crate::domain::two_factor::{self, AfterPassword};
 use crate::i18n::Tr;
 use crate::password;
 use crate::web::error::{AppError, OrRespond};
@@ -134,11 +136,36 @@ pub async fn sign_in(
             return sign_in_response(&req, &state, StatusCode::UNAUTHORIZED, next, username, t.t("sign_in_failed"));
         }
     };
+    // The second factor, where the account has one or its role requires it.
+    let required = two_factor::required(user.role, &state.settings.staff.two_factor_roles);
+    let typed = fields.get("code").cloned().unwrap_or_default();
+    let actor = Actor { id: Some(user.id), name: user.username.clone(), client: client.clone() };
+    let (db, who, uid) = (state.db.clone(), actor.clone(), user.id);
+    let (enrolled, proof) =
+        tokio::task::spawn_blocking(move || credentials::check_second_factor(&db, &who, uid, &typed, now))
+            .await
+            .map_err(|_| crate::db::DbError::Cancelled)
+            .and_then(|r| r)
+            .page(locale)?;
+    let next = match two_factor::after_password(enrolled, required, proof) {
+        AfterPassword::SignedIn => next,
+        AfterPassword::SetUpFirst => "/staff/account/two-factor".to_string(),
+        AfterPassword::CodeNeeded => {
+            let status = StatusCode::UNAUTHORIZED;
+            return sign_in_response(&req, &state, status, next, username, t.t("sign_in_code_needed"));
+        }
+        AfterPassword::CodeWrong => {
+            let (u, c) = (username.clone(), client.clone());
+            state.db.write(move |conn| staff_db::record_attempt(conn, &u, &c, false, now)).await.page(locale)?;
+            tracing::info!(user = %username, "sign-in refused: second factor wrong");
+            let status = StatusCode::UNAUTHORIZED;
+            return sign_in_response(&req, &state, status, next, username, t.t("sign_in_code_wrong"));
+        }
+    };
     // A new session id at every sign-in; the old cookie, if any, is simply replaced.
     let token = random_hex(32);
     let csrf = random_hex(32);
     let hash = token_hash(&token);
-    let actor = Actor { id: Some(user.id), name: user.username.clone(), client: client.clone() };
     let (u, uid, from) = (username.clone(), user.id, client.clone());
     state
         .db

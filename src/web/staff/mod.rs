@@ -1,10 +1,12 @@
 //! The staff workspace under `/staff/`: server-side sessions, the permission check every route
 //! makes, CSRF and Origin checks on every state-changing request.
+pub mod account;
 pub mod audit_log;
 pub mod auth;
 pub mod campaigns;
 mod limits;
 pub mod publish;
+pub mod reset;
 pub mod responses;
 pub mod transcriptions;
 pub mod triage;
@@ -15,11 +17,12 @@ use super::{request_locale, AppState};
 use crate::db::audit::Actor;
 use crate::db::staff::{self as staff_db, StaffUser};
 use crate::domain::staff::{Permission, Role, SessionPolicy};
+use crate::domain::two_factor;
 use crate::domain::Locale;
 use crate::i18n::Tr;
 use actix_web::{web, HttpRequest};
 use hmac::Mac;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::collections::HashMap;
 
 pub const SESSION_COOKIE: &str = "pubcom_staff";
@@ -47,6 +50,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}/role", web::post().to(users::change_role))
             .route("/users/{id}/disable", web::post().to(users::disable))
             .route("/users/{id}/enable", web::post().to(users::enable))
+            .route("/users/{id}/password-reset", web::post().to(reset::issue))
+            .route("/users/{id}/two-factor/remove", web::post().to(reset::remove_two_factor))
+            .route("/reset/{token}", web::get().to(reset::form))
+            .route("/reset/{token}", web::post().to(reset::set))
+            .route("/account", web::get().to(account::show))
+            .route("/account/password", web::post().to(account::change_password))
+            .route("/account/two-factor", web::get().to(account::enrol))
+            .route("/account/two-factor", web::post().to(account::confirm))
             .route("/audit", web::get().to(audit_log::list))
             .route("/audit.csv", web::get().to(audit_log::export))
             .route("/c", web::get().to(triage::overview::consultations))
@@ -131,9 +142,7 @@ pub fn client_address(req: &HttpRequest) -> String {
     super::client::client_ip(req).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
 }
 
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::password::token_hash;
 
 pub fn session_policy(state: &AppState) -> SessionPolicy {
     SessionPolicy {
@@ -153,6 +162,7 @@ pub async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Staff, App
     let hash = token_hash(cookie.value());
     let now = state.clock.now();
     let policy = session_policy(state);
+    let roles = state.settings.staff.two_factor_roles.clone();
     let session = state
         .db
         .write(move |c| {
@@ -164,11 +174,19 @@ pub async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Staff, App
                 return Ok(None);
             }
             staff_db::touch_session(c, session.id, now)?;
-            Ok(Some(session))
+            // A role that requires two-factor sign-in works only once it is set up.
+            let set_up = !two_factor::required(session.user.role, &roles)
+                || crate::db::credentials::two_factor(c, session.user.id)?.secret.is_some();
+            Ok(Some((session, set_up)))
         })
         .await
         .page(locale)?
         .ok_or_else(sign_in)?;
+    let (session, set_up) = session;
+    let path = req.path();
+    if !set_up && !two_factor::open_before_set_up(path) {
+        return Err(AppError::html(locale, ErrorKind::TwoFactorSetUpRequired));
+    }
     Ok(Staff { session_id: session.id, user: session.user, csrf: session.csrf_token, client: client_address(req) })
 }
 

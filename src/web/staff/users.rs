@@ -23,6 +23,7 @@ pub struct UserRow {
     pub role_label: &'static str,
     pub disabled: bool,
     pub is_self: bool,
+    pub two_factor: bool,
 }
 
 pub struct RoleOption {
@@ -52,7 +53,8 @@ async fn render_list(
     new_display_name: String,
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
-    let all = state.db.run(staff_db::list).await.page(locale)?;
+    let (all, enrolled) =
+        state.db.run(|c| Ok((staff_db::list(c)?, crate::db::credentials::enrolled(c)?))).await.page(locale)?;
     let page = UsersPage {
         page: PageContext::new(locale, Tr::new(locale).t("users_heading").into(), "/staff/users".into()),
         nav: staff.nav(locale),
@@ -60,6 +62,7 @@ async fn render_list(
             .into_iter()
             .map(|u: StaffUser| UserRow {
                 is_self: u.id == staff.user.id,
+                two_factor: enrolled.contains(&u.id),
                 id: u.id,
                 role_label: role_label(locale, u.role),
                 role: u.role,
