@@ -238,7 +238,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                             accounts::change(&db, &actor, Account::Username(username.clone()), Change::Role(role), now);
                         (username.clone(), done.map(|()| format!("{username} is now {}", role.as_str())))
                     }
-                    UserCommand::ResetLink { .. } | UserCommand::RemoveTwoFactor { .. } => unreachable!("handled above"),
+                    UserCommand::ResetLink { .. } | UserCommand::RemoveTwoFactor { .. } => {
+                        unreachable!("handled above")
+                    }
                 };
                 result.map_err(|e| anyhow::anyhow!(account_error(e, &username)))
             })

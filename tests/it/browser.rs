@@ -9,8 +9,8 @@ use pubcom::domain::staff::Role;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Browser {
-    client: Client,
+pub struct Browser {
+    pub client: Client,
     driver: Child,
     _profile: tempdir::Dir,
 }
@@ -25,7 +25,7 @@ mod tempdir {
 }
 
 impl Browser {
-    async fn start(app: &TestApp) -> Browser {
+    pub async fn start(app: &TestApp) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
@@ -71,14 +71,14 @@ impl Drop for Browser {
     }
 }
 
-async fn fill(b: &Client, id: &str, text: &str) {
+pub async fn fill(b: &Client, id: &str, text: &str) {
     let field = b.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
 /// Clicks a submit button and waits until the browser has replaced the page.
-async fn click(b: &Client, css: &str) {
+pub async fn click(b: &Client, css: &str) {
     let old_page = b.find(Locator::Css("html")).await.unwrap();
     b.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
     for _ in 0..200 {
@@ -90,7 +90,7 @@ async fn click(b: &Client, css: &str) {
     panic!("clicking {css} did not load a new page");
 }
 
-async fn text_of(b: &Client, css: &str) -> String {
+pub async fn text_of(b: &Client, css: &str) -> String {
     b.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 

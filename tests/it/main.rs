@@ -5,6 +5,7 @@ mod instances;
 mod slow_clients;
 mod smtp;
 
+mod accessibility;
 mod api;
 mod bad_input;
 mod browser;
