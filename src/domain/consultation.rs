@@ -1,4 +1,5 @@
 //! A consultation as the body defines it, parsed from its TOML file into checked types.
+use super::guidance::Notice;
 use super::locale::{Locale, Localized};
 use super::text::{is_web_url, looks_like_email};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -40,6 +41,21 @@ pub struct ConsultationFile {
     pub rules: RulesFile,
     #[serde(default)]
     pub drafts: Vec<DraftFile>,
+    /// Where else the notice is published.
+    #[serde(default)]
+    pub also_published: Vec<Notice>,
+    /// Notes people agree to before sending (注意事項), Markdown per language.
+    #[serde(default)]
+    pub notes: Localized,
+    /// How personal data sent with opinions is used and kept, Markdown per language.
+    #[serde(default)]
+    pub personal_data: Localized,
+    /// The languages opinions may be written in (default: the consultation's language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission_languages: Option<Vec<Locale>>,
+    /// The final document once adopted, linked from the results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_document_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +196,11 @@ pub struct Consultation {
     pub contact: Contact,
     pub rules: Rules,
     pub drafts: Vec<Draft>,
+    pub also_published: Vec<Notice>,
+    pub notes: Localized,
+    pub personal_data: Localized,
+    pub submission_languages: Vec<Locale>,
+    pub final_document_url: Option<String>,
 }
 
 impl Consultation {
@@ -297,13 +318,24 @@ impl TryFrom<ConsultationFile> for Consultation {
         if !(0.1..=1.0).contains(&campaign_threshold) {
             return Err("campaign_similarity: use a number from 0.1 to 1.0".into());
         }
+        super::guidance::check(
+            &file.also_published,
+            file.submission_languages.as_deref(),
+            file.final_document_url.as_deref(),
+        )?;
         let max_opinions = file.rules.max_opinions.unwrap_or(Rules::DEFAULT_MAX_OPINIONS);
         if max_opinions == 0 {
             return Err("rules.max_opinions must be at least 1".into());
         }
+        let default_locale = file.default_locale.unwrap_or_default();
         Ok(Consultation {
+            submission_languages: file.submission_languages.unwrap_or_else(|| vec![default_locale]),
+            also_published: file.also_published,
+            notes: file.notes,
+            personal_data: file.personal_data,
+            final_document_url: file.final_document_url.filter(|u| !u.is_empty()),
             slug: file.slug,
-            default_locale: file.default_locale.unwrap_or_default(),
+            default_locale,
             time_zone,
             opens_at,
             closes_at,

@@ -5,6 +5,7 @@ pub mod consultation;
 pub mod fingerprint;
 #[cfg(test)]
 pub mod fixtures;
+pub mod guidance;
 pub mod idempotency;
 pub mod locale;
 pub mod password_reset;

@@ -111,6 +111,7 @@ struct FormPage {
     limits: Limits,
     can_add: bool,
     honeypot: &'static str,
+    notes_html: crate::markdown::SanitizedHtml,
 }
 
 #[derive(Template)]
@@ -121,6 +122,7 @@ struct ConfirmPage {
     token: String,
     v: SubmissionInput,
     blocks: Vec<OpinionBlock>,
+    has_notes: bool,
 }
 
 #[derive(Template)]
@@ -243,6 +245,7 @@ impl FormRequest<'_> {
                 max_opinions: rules.max_opinions,
             },
             honeypot: HONEYPOT,
+            notes_html: crate::markdown::SanitizedHtml::from_markdown(c.notes.get(locale)),
             s,
         };
         render(&page).page(locale)
@@ -409,6 +412,7 @@ pub async fn post(
                     s: summary(c, locale, received_at),
                     token: form.token.clone(),
                     blocks: blocks(&stored, &v, &[], locale),
+                    has_notes: !c.notes.is_empty(),
                     v,
                 };
                 Ok(html_no_store(StatusCode::OK, render(&page).page(locale)?))

@@ -61,7 +61,23 @@ struct ConsultationPage {
     fax: String,
     email: String,
     is_open: bool,
+    is_closed: bool,
     has_results: bool,
+    web_form_url: String,
+    also_published: Vec<(String, String)>,
+    notes_html: crate::markdown::SanitizedHtml,
+    personal_data_html: crate::markdown::SanitizedHtml,
+    languages: String,
+}
+
+/// The languages opinions may be written in, named in the reader's language.
+pub fn language_names(locale: crate::domain::Locale, languages: &[crate::domain::Locale]) -> String {
+    let t = crate::i18n::Tr::new(locale);
+    let names: Vec<&str> = languages
+        .iter()
+        .map(|l| t.t(if *l == crate::domain::Locale::Ja { "language_ja" } else { "language_en" }))
+        .collect();
+    names.join(if locale == crate::domain::Locale::Ja { "、" } else { ", " })
 }
 
 pub async fn consultation(
@@ -88,7 +104,17 @@ pub async fn consultation(
         fax: c.contact.fax.as_deref().map(|p| i18n::phone(locale, p)).unwrap_or_default(),
         email: c.contact.email.clone().unwrap_or_default(),
         is_open: c.status_at(now) == WindowStatus::Open,
+        is_closed: c.status_at(now) == WindowStatus::Closed,
         has_results,
+        web_form_url: c.contact.web_form_url.clone().unwrap_or_default(),
+        also_published: c
+            .also_published
+            .iter()
+            .map(|n| (n.name.get(locale).to_string(), n.url.clone().unwrap_or_default()))
+            .collect(),
+        notes_html: crate::markdown::SanitizedHtml::from_markdown(c.notes.get(locale)),
+        personal_data_html: crate::markdown::SanitizedHtml::from_markdown(c.personal_data.get(locale)),
+        languages: language_names(locale, &c.submission_languages),
         s,
     };
     let mut response = html(render(&page).page(locale)?);
@@ -101,6 +127,13 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(include_str!("../../static/pubcom.css"))
+}
+
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/pubcom.js"))
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -24,6 +24,8 @@ use askama::Template;
 use std::sync::Arc;
 
 pub mod api;
+mod copy;
+pub use copy::copy;
 
 /// Adds the headers that keep a receipt number out of caches, referrers and search engines.
 pub fn keep_private(response: &mut HttpResponse) {

@@ -13,6 +13,7 @@ mod campaigns;
 mod credentials;
 mod email;
 mod faults;
+mod guidance;
 mod operations;
 mod privacy;
 mod publication;

@@ -247,6 +247,7 @@ async fn a_large_item_is_read_page_by_page(backend: Backend) {
 
     let results = app.get("/c/ismap-2020/results?lang=en").await.text().await.unwrap();
     assert!(results.contains("Our response"), "考え方 in natural English");
+    assert!(results.contains("href=\"https://www.ismap.go.jp/\" id=\"final-document\""), "the final document linked");
     assert_eq!(results.matches("class=\"opinion-review\"").count(), 20, "the first twenty inline");
     let all = results.split("href=\"/c/ismap-2020/results/items/").nth(1).unwrap().split('"').next().unwrap();
     let first =

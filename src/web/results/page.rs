@@ -52,6 +52,7 @@ struct ResultsPage {
     totals: Vec<(String, i64)>,
     not_published: Vec<(String, i64)>,
     sections: Vec<SectionView>,
+    final_document: String,
 }
 
 fn item_view(
@@ -120,6 +121,7 @@ pub async fn page(
         totals: Vec::new(),
         not_published: Vec::new(),
         sections: Vec::new(),
+        final_document: c.final_document_url.clone().unwrap_or_default(),
     };
     let status = match loaded {
         None if q.version.is_some() => return Err(AppError::html(locale, ErrorKind::NotFound)),
