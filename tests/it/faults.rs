@@ -132,12 +132,8 @@ impl CuttableProxy {
     }
 }
 
-/// When the database goes away, the first request waits for the pool and gets a 503; the
-/// ones right after it are refused by the circuit breaker without waiting; once the database
-/// is back, a probe closes the breaker and requests succeed again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lost_database_is_refused_at_once_until_it_is_back() {
-    use std::sync::atomic::Ordering;
+/// An application whose PostgreSQL database is reached through a proxy the test can cut.
+async fn behind_a_proxy() -> (crate::helpers::TestDatabase, CuttableProxy, crate::helpers::TestApp) {
     let database = crate::helpers::TestDatabase::new(Backend::Postgres);
     let pubcom::config::DatabaseUrl::Postgres(direct) = database.url.clone() else { unreachable!() };
     let proxy = CuttableProxy::start("127.0.0.1:5432").await;
@@ -146,6 +142,16 @@ async fn a_lost_database_is_refused_at_once_until_it_is_back() {
         s.database_url = pubcom::config::DatabaseUrl::Postgres(through.clone());
     })
     .await;
+    (database, proxy, app)
+}
+
+/// When the database goes away, the first request waits for the pool and gets a 503; the
+/// ones right after it are refused by the circuit breaker without waiting; once the database
+/// is back, a probe closes the breaker and requests succeed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_is_refused_at_once_until_it_is_back() {
+    use std::sync::atomic::Ordering;
+    let (_database, proxy, app) = behind_a_proxy().await;
     let body = crate::helpers::api_submission("basic-rules", "breaker");
     let submit = || app.post_json("/api/v1/consultations/ismap-2020/submissions", &body);
     assert_eq!(submit().await.status(), 201);
@@ -174,14 +180,7 @@ async fn a_lost_database_is_refused_at_once_until_it_is_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_database_that_never_answers_trips_the_breaker() {
     use std::sync::atomic::Ordering;
-    let database = crate::helpers::TestDatabase::new(Backend::Postgres);
-    let pubcom::config::DatabaseUrl::Postgres(direct) = database.url.clone() else { unreachable!() };
-    let proxy = CuttableProxy::start("127.0.0.1:5432").await;
-    let through = direct.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
-    let app = spawn_app_with(Backend::Postgres, |s| {
-        s.database_url = pubcom::config::DatabaseUrl::Postgres(through.clone());
-    })
-    .await;
+    let (_database, proxy, app) = behind_a_proxy().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     proxy.blackhole.store(true, Ordering::SeqCst);
     proxy.cut.store(true, Ordering::SeqCst);
