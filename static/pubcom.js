@@ -6,6 +6,12 @@
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
+  // After "add another opinion" the page opens at the new block: put the focus in it.
+  var target = location.hash && document.getElementById(location.hash.slice(1));
+  if (target && target.tagName === "FIELDSET") {
+    var first = target.querySelector("select, input, textarea");
+    if (first) { first.focus(); }
+  }
   // A live count of the characters left under long text fields. The limit and the words come
   // from the page ("{n}" is replaced); characters are counted as the server counts them.
   document.querySelectorAll("textarea[data-max]").forEach(function (field) {

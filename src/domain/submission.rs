@@ -82,6 +82,30 @@ impl FieldPath {
         }
     }
 
+    /// Where the field stands on the form, so an error summary lists errors in page order:
+    /// the opinion blocks first (each block's fields top to bottom), then the submitter's
+    /// fields as the form shows them.
+    pub fn page_order(self) -> (usize, usize, usize) {
+        match self {
+            FieldPath::Opinions => (0, 0, 0),
+            FieldPath::Draft(i) => (1, i, 0),
+            FieldPath::Location(i) => (1, i, 1),
+            FieldPath::Body(i) => (1, i, 2),
+            FieldPath::Reason(i) => (1, i, 3),
+            FieldPath::Submitter(f) => (
+                2,
+                match f {
+                    SubmitterField::Name => 0,
+                    SubmitterField::Organization => 1,
+                    SubmitterField::Email => 2,
+                    SubmitterField::Phone => 3,
+                    SubmitterField::PostalAddress => 4,
+                },
+                0,
+            ),
+        }
+    }
+
     pub fn opinion_index(self) -> Option<usize> {
         match self {
             FieldPath::Draft(i) | FieldPath::Location(i) | FieldPath::Body(i) | FieldPath::Reason(i) => Some(i),
@@ -345,6 +369,23 @@ mod tests {
         let valid = input.parse(&consultation("")).unwrap();
         assert_eq!(valid.opinions()[0].body(), "賛成です。\n理由は…");
         assert_eq!(valid.opinions()[0].draft(), Some("basic-rules"));
+        let mut paths = vec![
+            FieldPath::Submitter(SubmitterField::Email),
+            FieldPath::Body(1),
+            FieldPath::Draft(1),
+            FieldPath::Body(0),
+        ];
+        paths.sort_by_key(|p| p.page_order());
+        assert_eq!(
+            paths,
+            vec![
+                FieldPath::Body(0),
+                FieldPath::Draft(1),
+                FieldPath::Body(1),
+                FieldPath::Submitter(SubmitterField::Email)
+            ],
+            "errors are listed in the order the form shows the fields"
+        );
         assert_eq!(valid.submitter().name(), None);
     }
 

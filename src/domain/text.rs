@@ -27,6 +27,28 @@ pub fn char_count(text: &str) -> usize {
 /// The HTML5 syntax check (validator's), plus a dotted domain: an address people type for a
 /// receipt is never on a bare host name. Delivery is the real test; this catches typing
 /// mistakes.
+/// The language a person's text is written in, where it shows (WCAG 3.1.2 asks pages to mark
+/// it): Japanese when it has kana or kanji, English when it is mostly Latin letters, else
+/// unknown (""). Only "ja" and "en" are told apart: the languages pubcom takes opinions in.
+pub fn language_of(text: &str) -> &'static str {
+    let (mut latin, mut letters) = (0usize, 0usize);
+    for c in text.chars() {
+        if matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff66}'..='\u{ff9d}')
+        {
+            return "ja";
+        }
+        if c.is_alphabetic() {
+            letters += 1;
+            latin += usize::from(c.is_ascii_alphabetic());
+        }
+    }
+    if letters > 0 && latin * 10 >= letters * 9 {
+        "en"
+    } else {
+        ""
+    }
+}
+
 pub fn looks_like_email(text: &str) -> bool {
     text.validate_email() && text.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.'))
 }
@@ -74,5 +96,14 @@ mod tests {
         assert!(!is_web_url("javascript:alert(1)"));
         assert!(!is_web_url("/relative/path"));
         assert!(!is_web_url("ftp://example.com/x"));
+    }
+
+    #[test]
+    fn the_language_of_a_text_is_told_where_it_shows() {
+        assert_eq!(super::language_of("監査の頻度を明確にしてください。"), "ja");
+        assert_eq!(super::language_of("ISMAP の管理基準"), "ja", "kana or kanji make it Japanese");
+        assert_eq!(super::language_of("Please state the audit interval."), "en");
+        assert_eq!(super::language_of("3.2.1"), "", "no letters: unknown");
+        assert_eq!(super::language_of("Привет мир"), "", "neither");
     }
 }

@@ -19,6 +19,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use std::collections::HashMap;
 
+pub use super::form_view::{ErrorLink, Limits, OpinionBlock, Required, SubmitterErrors, SubmitterInput};
+
 pub const HONEYPOT: &str = "contact_website";
 
 /// What the person typed, as typed, in the language the form is shown in.
@@ -35,62 +37,6 @@ fn typed(pairs: &HashMap<String, String>, max_blocks: usize, locale: Locale) -> 
         locale,
         opinions: OpinionInput::from_fields(count, |k| pairs.get(k).map(String::as_str)),
     }
-}
-
-pub struct OpinionBlock {
-    pub index: usize,
-    pub number: usize,
-    pub draft: String,
-    pub draft_title: String,
-    pub location: String,
-    pub body: String,
-    pub reason: String,
-    pub draft_error: Option<String>,
-    pub location_error: Option<String>,
-    pub body_error: Option<String>,
-    pub reason_error: Option<String>,
-}
-
-/// One single-line submitter field as the form shows it.
-pub struct SubmitterInput {
-    pub id: &'static str,
-    pub label: &'static str,
-    pub required: bool,
-    pub error: Option<String>,
-    pub value: String,
-    pub input_type: &'static str,
-    pub autocomplete: &'static str,
-    pub hint: &'static str,
-}
-
-pub struct ErrorLink {
-    pub id: String,
-    pub message: String,
-}
-
-pub struct Required {
-    pub name: bool,
-    pub organization: bool,
-    pub email: bool,
-    pub postal_address: bool,
-    pub phone: bool,
-}
-
-pub struct Limits {
-    pub body: usize,
-    pub reason: usize,
-    pub location: usize,
-    pub max_opinions: usize,
-}
-
-#[derive(Default)]
-pub struct SubmitterErrors {
-    pub name: Option<String>,
-    pub organization: Option<String>,
-    pub email: Option<String>,
-    pub postal_address: Option<String>,
-    pub phone: Option<String>,
-    pub opinions: Option<String>,
 }
 
 #[derive(Template)]
@@ -225,10 +171,14 @@ impl FormRequest<'_> {
             can_add: v.opinions.len() < rules.max_opinions,
             v,
             drafts: draft_items(c, locale),
-            errors: errors
-                .iter()
-                .map(|e| ErrorLink { id: e.field.form_id(), message: i18n::field_message(locale, e) })
-                .collect(),
+            errors: {
+                let mut in_page_order: Vec<&FieldError> = errors.iter().collect();
+                in_page_order.sort_by_key(|e| e.field.page_order());
+                in_page_order
+                    .into_iter()
+                    .map(|e| ErrorLink { id: e.field.form_id(), message: i18n::field_message(locale, e) })
+                    .collect()
+            },
             e,
             submitter_inputs,
             required: Required {
@@ -394,6 +344,13 @@ pub async fn post(
         return Ok(html_no_store(StatusCode::BAD_REQUEST, form.refused_page(v, t.t("error_bad_request").into())?));
     }
 
+    // "Remove" on a block: drop it and show the form again (the others keep their text).
+    if let Some(index) = action.strip_prefix("remove-").and_then(|i| i.parse::<usize>().ok()) {
+        if index < v.opinions.len() && v.opinions.len() > 1 {
+            v.opinions.remove(index);
+        }
+        return Ok(html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?));
+    }
     match action {
         "add" | "edit" => {
             if let Err(refusal) = c.admit_online(received_at) {

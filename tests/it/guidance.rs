@@ -1,7 +1,7 @@
 //! What a citizen reads and keeps: the consultation page names where else the notice is
 //! published, the notes, how personal data is used, the languages, and the contact form, and
 //! speaks in the past tense once closed; the form shows the notes and counts characters (as
-//! an enhancement); the confirmation repeats the deadline and offers a change per opinion;
+//! an enhancement) and lets a block be removed; the confirmation repeats the deadline and offers a change per opinion;
 //! the receipt offers printing and a copy of what was sent.
 use crate::helpers::{form_token, spawn_app, Backend};
 use crate::on_both_backends;
@@ -30,6 +30,18 @@ async fn what_a_citizen_reads_before_during_and_after(backend: Backend) {
     assert!(script.text().await.unwrap().contains("window.print()"));
 
     let token = form_token(&form);
+    assert!(form.contains("formaction=\"/c/ismap-2020/submit#opinion-1\""), "adding opens the page at the new block");
+    let two = [
+        ("token", token.as_str()),
+        ("lang", "en"),
+        ("opinion_count", "2"),
+        ("opinion-0-body", "the first, sent by mistake"),
+        ("opinion-1-body", "the second, to keep"),
+        ("action", "remove-0"),
+    ];
+    let removed = app.post_form(FORM, &two).await.text().await.unwrap();
+    assert!(!removed.contains("the first, sent by mistake") && removed.contains("the second, to keep"));
+    assert!(!removed.contains("value=\"remove-0\""), "one block left: nothing to remove");
     let f = [
         ("token", token.as_str()),
         ("lang", "en"),
@@ -55,6 +67,7 @@ async fn what_a_citizen_reads_before_during_and_after(backend: Backend) {
     let receipt_url = sent.headers()["location"].to_str().unwrap().to_string();
     let receipt = app.get(&format!("{receipt_url}?lang=en")).await.text().await.unwrap();
     assert!(receipt.contains("data-print hidden id=\"print-button\""), "printing offered once the script runs");
+    assert!(receipt.contains("<p class=\"text\" lang=\"en\">Please state"), "people's text says its language");
     let number = receipt.split("id=\"receipt-number\">").nth(1).unwrap().split('<').next().unwrap().to_string();
     let copy = app.get(&format!("/c/ismap-2020/receipt/{number}/copy.txt?lang=en")).await;
     assert_eq!(copy.status(), 200);
