@@ -183,6 +183,9 @@ async fn the_public_journey_in_chromium_in_both_languages(backend: Backend) {
         crate::triage::approve(&approver, item).await;
     }
     assert_eq!(crate::triage::publish(&approver).await.status(), 303);
+    let results = app.get("/c/ismap-2020/results?lang=en").await.text().await.unwrap();
+    let second_draft = results.split("id=\"item-2-1\"").nth(1).expect("the second draft's first item");
+    assert!(second_draft.trim_start_matches('>').trim_start().starts_with("<td>2</td>"), "numbered through the page");
     b.goto(&format!("{}/c/ismap-2020/receipt/{first}?lang=en", app.url)).await.unwrap();
     assert!(text_of(b, "#receipt-status").await.starts_with("The results are published."));
     click(b, "#opinion-1 a.answer-link").await;

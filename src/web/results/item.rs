@@ -74,14 +74,19 @@ pub async fn item(
     let page = ItemPage {
         page: PageContext::new(
             locale,
-            format!("{} — {} {}", t.t("results_heading"), t.t("item_number"), item.number),
+            format!(
+                "{} — {} {}",
+                t.t("results_heading"),
+                t.t("item_number"),
+                super::page::page_number(&r, section - 1, item.number)
+            ),
             link(page_no),
         ),
         s: summary(c, locale, state.clock.now()),
         version: r.version,
         published_at: i18n::datetime(locale, r.published_at, c.time_zone),
         section_title: sec.title.get(locale).to_string(),
-        number: item.number,
+        number: super::page::page_number(&r, section - 1, item.number),
         summary: SanitizedHtml::from_markdown(item.summary.get(locale)),
         view: SanitizedHtml::from_markdown(item.view.get(locale)),
         opinion_count: item.opinion_count,

@@ -13,6 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 pub struct ItemView {
+    /// Its number on the page: items are numbered through the whole page, across drafts.
     pub number: usize,
     /// Where a receipt page links to this answer.
     pub anchor: String,
@@ -77,6 +78,11 @@ fn item_view(
         opinions: first.iter().map(|o| PublicOpinion::new(o, locale)).collect(),
         all_opinions,
     }
+}
+
+/// An item's number on the results page, counted through every section before it.
+pub fn page_number(r: &PublishedResults, section_index: usize, number_in_section: usize) -> usize {
+    r.sections.iter().take(section_index).map(|s| s.items.len()).sum::<usize>() + number_in_section
 }
 
 /// The first opinions of every item of `r`, per section and item.
@@ -148,7 +154,11 @@ pub async fn page(
                         .items
                         .iter()
                         .zip(first)
-                        .map(|(item, first)| item_view(&c.slug, r.version, i + 1, item, first, locale))
+                        .map(|(item, first)| {
+                            let mut view = item_view(&c.slug, r.version, i + 1, item, first, locale);
+                            view.number = page_number(&r, i, item.number);
+                            view
+                        })
                         .collect(),
                 })
                 .collect();
