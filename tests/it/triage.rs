@@ -504,7 +504,7 @@ async fn response_items_are_listed_with_their_markdown_rendered(backend: Backend
     // And the opinion list says where in the draft each opinion points.
     submit(&app, json!({"opinions": [{"draft": "basic-rules", "location": "3.2.1", "body": "located"}]})).await;
     let opinions = analyst.get("/staff/c/ismap-2020/opinions?lang=en").await.text().await.unwrap();
-    assert!(opinions.contains("Location in the draft: 3.2.1</span><br>located"), "location and excerpt");
+    assert!(opinions.contains("Location in the draft: 3.2.1</span><br><span lang=\"en\">located</span>"), "location and excerpt");
     let list = analyst.get("/staff/c/ismap-2020/responses?lang=en").await.text().await.unwrap();
     assert!(list.contains("a <strong>precise</strong> audit interval"), "rendered");
     assert!(!list.contains("**precise**"), "not raw Markdown");
