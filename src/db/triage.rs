@@ -248,6 +248,13 @@ pub fn count(conn: &mut DbConnection, filter: &OpinionFilter) -> Result<i64, DbE
     Ok(filtered(filter, conn.is_sqlite()).count().get_result(conn)?)
 }
 
+/// Counts the matches, but stops past `cap` (returning `cap + 1`): the list shows "more than"
+/// beyond it, and a million opinions are never counted on every page.
+pub fn count_up_to(conn: &mut DbConnection, filter: &OpinionFilter, cap: i64) -> Result<i64, DbError> {
+    let ids: Vec<i64> = filtered(filter, conn.is_sqlite()).select(opinions::id).limit(cap + 1).load(conn)?;
+    Ok(ids.len() as i64)
+}
+
 /// Every opinion id the filter matches, for bulk actions on "all results".
 pub fn ids(conn: &mut DbConnection, filter: &OpinionFilter) -> Result<Vec<i64>, DbError> {
     Ok(filtered(filter, conn.is_sqlite()).order(opinions::id.asc()).select(opinions::id).load(conn)?)

@@ -169,6 +169,26 @@ pub fn coverage_gaps(opinions: &[Coverage]) -> Vec<Gap> {
         .collect()
 }
 
+/// How far the opinion list counts its matches. Counting every match of a million opinions
+/// takes seconds on each page; past this many the list says "more than" instead (a text
+/// search costs more per match, so it stops sooner).
+pub fn count_cap(searching_text: bool) -> i64 {
+    if searching_text {
+        500
+    } else {
+        10_000
+    }
+}
+
+/// The total a list shows: exact up to the cap, else "more than the cap".
+pub fn shown_total(counted: i64, cap: i64) -> (i64, bool) {
+    if counted > cap {
+        (cap, true)
+    } else {
+        (counted, false)
+    }
+}
+
 /// A free tag: runs of spaces made one, 1 to 50 characters, no control characters.
 #[derive(Validate)]
 struct Tag {
@@ -198,6 +218,15 @@ pub fn normalize_note(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_totals_are_said_as_more_than_the_cap() {
+        assert_eq!(count_cap(false), 10_000);
+        assert!(count_cap(true) < count_cap(false), "text search stops counting sooner");
+        assert_eq!(shown_total(42, 500), (42, false));
+        assert_eq!(shown_total(500, 500), (500, false));
+        assert_eq!(shown_total(501, 500), (500, true));
+    }
 
     fn o(id: i64, state: TriageState, considered: bool, has_reason: bool, item: Option<(i64, bool)>) -> Coverage {
         Coverage { opinion_id: id, considered, state, has_reason, item }

@@ -504,7 +504,10 @@ async fn response_items_are_listed_with_their_markdown_rendered(backend: Backend
     // And the opinion list says where in the draft each opinion points.
     submit(&app, json!({"opinions": [{"draft": "basic-rules", "location": "3.2.1", "body": "located"}]})).await;
     let opinions = analyst.get("/staff/c/ismap-2020/opinions?lang=en").await.text().await.unwrap();
-    assert!(opinions.contains("Location in the draft: 3.2.1</span><br><span lang=\"en\">located</span>"), "location and excerpt");
+    assert!(
+        opinions.contains("Location in the draft: 3.2.1</span><br><span lang=\"en\">located</span>"),
+        "location and excerpt"
+    );
     let list = analyst.get("/staff/c/ismap-2020/responses?lang=en").await.text().await.unwrap();
     assert!(list.contains("a <strong>precise</strong> audit interval"), "rendered");
     assert!(!list.contains("**precise**"), "not raw Markdown");
@@ -556,7 +559,28 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
     }
 }
 
+/// A list of many matches says "more than" instead of counting every one on each page.
+async fn large_lists_say_more_than_instead_of_counting_everything(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (db, clock) = (app.db.clone(), app.clock.clone());
+    tokio::task::spawn_blocking(move || {
+        let plan = pubcom::app::generate::Plan { opinions: 1200, seed: 7, campaigns: 0, campaign_share: 0.0 };
+        pubcom::app::generate::fill(&db, "ismap-2020", plan, clock.as_ref(), &mut |_| {}).unwrap();
+    })
+    .await
+    .unwrap();
+    let analyst = signed_in(&app, "analyst", Role::Analyst).await;
+    let all = analyst.get("/staff/c/ismap-2020/opinions?lang=en").await.text().await.unwrap();
+    let total = |html: &str| html.split("id=\"total\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(total(&all).starts_with("(12"), "exact below the cap: {}", total(&all));
+    let many = analyst.get("/staff/c/ismap-2020/opinions?lang=en&q=%E3%81%AE").await.text().await.unwrap();
+    assert_eq!(total(&many), "(more than 500)", "a search with many matches stops counting");
+    let ja = analyst.get("/staff/c/ismap-2020/opinions?lang=ja&q=%E3%81%AE").await.text().await.unwrap();
+    assert_eq!(total(&ja), "(500件超)");
+}
+
 on_both_backends!(
+    large_lists_say_more_than_instead_of_counting_everything,
     opinions_are_triaged_answered_and_published,
     moving_an_opinion_keeps_the_submitters_choice,
     long_lists_page_by_key_without_gaps_or_repeats,

@@ -43,6 +43,8 @@ struct ListPage {
     f: FilterQuery,
     hidden: Vec<(&'static str, String)>,
     total: i64,
+    /// More opinions match than were counted (see `count_cap`).
+    more_than: bool,
     rows: Vec<ListRowView>,
     next_url: String,
     drafts: Vec<Choice>,
@@ -67,17 +69,19 @@ pub async fn list(
     f.check(locale)?;
     let filter = f.to_filter(&stored);
     let cid = stored.id;
-    let (rows, total, tags) = state
+    let cap = crate::domain::triage::count_cap(filter.text.as_deref().is_some_and(|t| !t.trim().is_empty()));
+    let (rows, counted, tags) = state
         .db
         .run(move |c| {
             Ok((
                 tdb::list(c, &filter, PAGE)?,
-                tdb::count(c, &OpinionFilter { after: None, ..filter.clone() })?,
+                tdb::count_up_to(c, &OpinionFilter { after: None, ..filter.clone() }, cap)?,
                 annotations::tags_in(c, cid)?,
             ))
         })
         .await
         .page(locale)?;
+    let (total, more_than) = crate::domain::triage::shown_total(counted, cap);
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let row_tags = state.db.run(move |c| annotations::tags_of(c, &ids)).await.page(locale)?;
     let staff_list = staff_choices(&state, locale).await?;
@@ -122,6 +126,7 @@ pub async fn list(
         title: stored.consultation.title.get(locale).to_string(),
         hidden: f.pairs(),
         total,
+        more_than,
         rows: views,
         next_url,
         drafts: draft_choices(&stored, locale),
