@@ -1,11 +1,13 @@
 //! Finishes generated work the way a team would, so publication can be tried at scale: every
-//! transcription verified by a second (made-up) pair of eyes, one approved response item per
-//! draft and one for the consultation as a whole, every opinion answered by its draft's item,
-//! then the results published through the same gates staff go through.
+//! transcription verified by a second (made-up) pair of eyes, every personal-data suggestion
+//! withheld, one approved response item per draft and one for the consultation as a whole,
+//! every opinion answered by its draft's item, then the results published through the same
+//! gates staff go through.
 use crate::clock::Clock;
 use crate::db::results::PublishOutcome;
-use crate::db::schema::{opinions, submissions};
+use crate::db::schema::{opinions, redactions, submissions};
 use crate::db::{consultations, responses, Db, DbError};
+use crate::domain::redaction::{Reason, Status};
 use crate::domain::response::ItemText;
 use crate::domain::staff::Role;
 use crate::domain::transcription::Verification;
@@ -82,6 +84,16 @@ pub fn answer_and_publish(db: &Db, slug: &str, clock: &dyn Clock) -> Result<Answ
                 submissions::verified_by.eq(Some(reviewer)),
             ))
             .execute(c)?;
+        // What the scan suggested is withheld, as the cautious decision.
+        let suggested: Vec<i64> = redactions::table
+            .inner_join(opinions::table.inner_join(submissions::table))
+            .filter(submissions::consultation_id.eq(stored.id))
+            .filter(redactions::status.eq(Status::Suggested.as_str()))
+            .select(redactions::id)
+            .load(c)?;
+        for id in suggested {
+            crate::db::redactions::decide(c, id, Status::Accepted, Some(Reason::OwnPersonalData), None, reviewer, now)?;
+        }
         for (draft_id, ja, en) in &drafts {
             let item = responses::create(c, stored.id, *draft_id, &item_text(ja, en), author, now)?;
             responses::approve(c, item, reviewer, now)?;
