@@ -174,7 +174,7 @@ pub fn coverage_gaps(opinions: &[Coverage]) -> Vec<Gap> {
 /// search costs more per match, so it stops sooner).
 pub fn count_cap(searching_text: bool) -> i64 {
     if searching_text {
-        500
+        200
     } else {
         10_000
     }
