@@ -86,23 +86,15 @@ impl FieldPath {
     /// the opinion blocks first (each block's fields top to bottom), then the submitter's
     /// fields as the form shows them.
     pub fn page_order(self) -> (usize, usize, usize) {
+        use SubmitterField::*;
+        const ON_THE_FORM: [SubmitterField; 5] = [Name, Organization, Email, Phone, PostalAddress];
         match self {
             FieldPath::Opinions => (0, 0, 0),
             FieldPath::Draft(i) => (1, i, 0),
             FieldPath::Location(i) => (1, i, 1),
             FieldPath::Body(i) => (1, i, 2),
             FieldPath::Reason(i) => (1, i, 3),
-            FieldPath::Submitter(f) => (
-                2,
-                match f {
-                    SubmitterField::Name => 0,
-                    SubmitterField::Organization => 1,
-                    SubmitterField::Email => 2,
-                    SubmitterField::Phone => 3,
-                    SubmitterField::PostalAddress => 4,
-                },
-                0,
-            ),
+            FieldPath::Submitter(f) => (2, ON_THE_FORM.iter().position(|s| *s == f).unwrap_or(0), 0),
         }
     }
 
