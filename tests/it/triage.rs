@@ -154,7 +154,7 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
         .await
         .unwrap();
     assert!(
-        filtered.contains("<span class=\"count\">(3)</span>"),
+        filtered.contains("<span class=\"count\" id=\"total\">(3)</span>"),
         "three on-time opinions on the management standards"
     );
 
@@ -172,7 +172,7 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
     ];
     assert_eq!(analyst.post("/staff/c/ismap-2020/opinions/bulk", &bulk).await.status(), 303);
     let tagged = analyst.get("/staff/c/ismap-2020/opinions?tag=audit+interval").await.text().await.unwrap();
-    assert!(tagged.contains("<span class=\"count\">(3)</span>"));
+    assert!(tagged.contains("<span class=\"count\" id=\"total\">(3)</span>"));
     for id in &ids[..3] {
         assert!(tagged.contains(&format!(">#{id}<")), "opinion {id} is tagged");
     }
