@@ -2,7 +2,7 @@
 //! (a QR code for the app, then recovery codes shown once).
 use super::{checked_form, signed_in, Staff, StaffNav};
 use crate::app::credentials::{self, CredentialRefusal};
-use crate::app::{OpError, OpResult};
+use crate::app::OpError;
 use crate::domain::staff::PasswordProblem;
 use crate::domain::two_factor::{self, TotpSecret};
 use crate::domain::Locale;
@@ -43,15 +43,6 @@ struct RecoveryCodesPage {
     page: PageContext,
     nav: StaffNav,
     codes: Vec<String>,
-}
-
-/// Runs a credentials operation off the async threads (hashing is slow on purpose).
-pub async fn credential_op<T: Send + 'static>(
-    state: &AppState,
-    op: impl FnOnce(&crate::db::Db) -> OpResult<T, CredentialRefusal> + Send + 'static,
-) -> OpResult<T, CredentialRefusal> {
-    let db = state.db.clone();
-    tokio::task::spawn_blocking(move || op(&db)).await.map_err(|_| OpError::Db(crate::db::DbError::Cancelled))?
 }
 
 pub fn refusal_text(locale: Locale, refusal: &CredentialRefusal) -> &'static str {
@@ -120,9 +111,10 @@ pub async fn change_password(
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let (current, new, again) = (get("current_password"), get("new_password"), get("confirm_password"));
     let (actor, session, now) = (staff.actor(), staff.session_id, state.clock.now());
-    let changed =
-        credential_op(&state, move |db| credentials::change_password(db, &actor, session, &current, &new, &again, now))
-            .await;
+    let changed = super::blocking_op(&state, move |db| {
+        credentials::change_password(db, &actor, session, &current, &new, &again, now)
+    })
+    .await;
     match changed.refused_page(locale)? {
         Ok(()) => {
             let done = Tr::new(locale).t("password_changed").to_string();
@@ -205,7 +197,7 @@ pub async fn confirm(
     let f = checked_form(&req, &state, &staff, payload).await?;
     let code = f.get("code").cloned().unwrap_or_default();
     let (actor, now) = (staff.actor(), state.clock.now());
-    let confirmed = credential_op(&state, move |db| credentials::confirm_enrolment(db, &actor, &code, now)).await;
+    let confirmed = super::blocking_op(&state, move |db| credentials::confirm_enrolment(db, &actor, &code, now)).await;
     match confirmed {
         Err(OpError::NotFound) => Ok(see_other("/staff/account/two-factor")),
         other => match other.refused_page(locale)? {

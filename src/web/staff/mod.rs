@@ -144,6 +144,18 @@ pub fn client_address(req: &HttpRequest) -> String {
 
 pub use crate::password::token_hash;
 
+/// Runs an account or credentials operation off the async threads (password hashing is slow
+/// on purpose).
+pub async fn blocking_op<T: Send + 'static, R: Send + 'static>(
+    state: &AppState,
+    op: impl FnOnce(&crate::db::Db) -> crate::app::OpResult<T, R> + Send + 'static,
+) -> crate::app::OpResult<T, R> {
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || op(&db))
+        .await
+        .map_err(|_| crate::app::OpError::Db(crate::db::DbError::Cancelled))?
+}
+
 pub fn session_policy(state: &AppState) -> SessionPolicy {
     SessionPolicy {
         idle: chrono::Duration::minutes(state.settings.staff.idle_timeout_minutes),

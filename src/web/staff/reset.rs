@@ -1,7 +1,8 @@
 //! Password-reset links: an administrator issues one (shown once; the account's sessions
 //! end), the person opens it without being signed in and sets a new password, once.
 //! Administrators also remove two-factor sign-in from an account whose phone is lost.
-use super::account::{credential_op, refusal_text};
+use super::account::refusal_text;
+use super::blocking_op;
 use super::{checked_form, client_address, form_fields, require, StaffNav};
 use crate::app::credentials;
 use crate::domain::staff::Permission;
@@ -45,7 +46,7 @@ pub async fn issue(
     let staff = require(&req, &state, Permission::ManageUsers).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let (actor, now, id) = (staff.actor(), state.clock.now(), id.into_inner());
-    let token = credential_op(&state, move |db| credentials::issue_reset(db, &actor, id, now)).await;
+    let token = blocking_op(&state, move |db| credentials::issue_reset(db, &actor, id, now)).await;
     // Refusals cannot happen here: the account exists or the answer is 404.
     let Ok(token) = token.refused_page(locale)? else {
         return Ok(see_other("/staff/users"));
@@ -70,7 +71,7 @@ pub async fn remove_two_factor(
     let staff = require(&req, &state, Permission::ManageUsers).await?;
     checked_form(&req, &state, &staff, payload).await?;
     let (actor, now, id) = (staff.actor(), state.clock.now(), id.into_inner());
-    let removed = credential_op(&state, move |db| credentials::remove_two_factor(db, &actor, id, now)).await;
+    let removed = blocking_op(&state, move |db| credentials::remove_two_factor(db, &actor, id, now)).await;
     let _ = removed.refused_page(locale)?;
     Ok(see_other("/staff/users"))
 }
@@ -111,7 +112,7 @@ pub async fn form(
     let locale = request_locale(&req);
     let (token, now) = (token.into_inner(), state.clock.now());
     let t = token.clone();
-    let checked = credential_op(&state, move |db| credentials::check_reset(db, &t, now)).await;
+    let checked = blocking_op(&state, move |db| credentials::check_reset(db, &t, now)).await;
     match checked.refused_page(locale)? {
         Ok(username) => reset_page(&req, &state, StatusCode::OK, token, username, String::new(), false),
         Err(refusal) => {
@@ -141,7 +142,7 @@ pub async fn set(
     let (new, again, client, now) =
         (get("new_password"), get("confirm_password"), client_address(&req), state.clock.now());
     let t = token.clone();
-    let set = credential_op(&state, move |db| credentials::reset_password(db, &t, &new, &again, &client, now)).await;
+    let set = blocking_op(&state, move |db| credentials::reset_password(db, &t, &new, &again, &client, now)).await;
     match set.refused_page(locale)? {
         Ok(()) => {
             let message = Tr::new(locale).t("reset_done").to_string();
@@ -151,7 +152,7 @@ pub async fn set(
             let message = refusal_text(locale, &refusal).to_string();
             let t = token.clone();
             let username =
-                credential_op(&state, move |db| credentials::check_reset(db, &t, now)).await.unwrap_or_default();
+                blocking_op(&state, move |db| credentials::check_reset(db, &t, now)).await.unwrap_or_default();
             let status = if username.is_empty() { StatusCode::GONE } else { StatusCode::UNPROCESSABLE_ENTITY };
             reset_page(&req, &state, status, token, username, message, false)
         }

@@ -2,7 +2,6 @@
 //! is audited; disabling an account ends its sessions at once.
 use super::{checked_form, require, role_label, Staff, StaffNav};
 use crate::app::accounts::{self, Account, AccountRefusal, Change};
-use crate::app::{OpError, OpResult};
 use crate::db::staff::{self as staff_db, StaffUser};
 use crate::domain::staff::{PasswordProblem, Permission, Role};
 use crate::domain::Locale;
@@ -84,15 +83,6 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     render_list(&req, &state, &staff, StatusCode::OK, String::new(), String::new(), String::new()).await
 }
 
-/// Runs an account operation off the async threads (password hashing is slow on purpose).
-async fn account_op<T: Send + 'static>(
-    state: &AppState,
-    op: impl FnOnce(&crate::db::Db) -> OpResult<T, AccountRefusal> + Send + 'static,
-) -> OpResult<T, AccountRefusal> {
-    let db = state.db.clone();
-    tokio::task::spawn_blocking(move || op(&db)).await.map_err(|_| OpError::Db(crate::db::DbError::Cancelled))?
-}
-
 fn refusal_message(locale: Locale, refusal: AccountRefusal) -> (StatusCode, String) {
     let t = Tr::new(locale);
     match refusal {
@@ -132,7 +122,8 @@ pub async fn create(
         }
     };
     let (actor, now, u, d) = (staff.actor(), state.clock.now(), username.clone(), display_name.clone());
-    let added = account_op(&state, move |db| accounts::add(db, &actor, &u, Some(&d), role, &password, now)).await;
+    let added =
+        super::blocking_op(&state, move |db| accounts::add(db, &actor, &u, Some(&d), role, &password, now)).await;
     match added.refused_page(locale)? {
         Ok(_) => Ok(see_other("/staff/users")),
         Err(refusal) => {
@@ -164,7 +155,7 @@ async fn change(
         ),
     };
     let (actor, now) = (staff.actor(), state.clock.now());
-    let changed = account_op(&state, move |db| accounts::change(db, &actor, Account::Id(id), what, now)).await;
+    let changed = super::blocking_op(&state, move |db| accounts::change(db, &actor, Account::Id(id), what, now)).await;
     match changed.refused_page(locale)? {
         Ok(()) => Ok(see_other("/staff/users")),
         Err(refusal) => {
