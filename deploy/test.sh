@@ -56,7 +56,7 @@ for n in 1 2; do
   curl -sf -c "$jar" -b "$jar" "$base/c/demo-open/submit?lang=en" -o "$work/form.html"
   token=$(token_of "$work/form.html")
   status=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" "$base/c/demo-open/submit" \
-    --data-urlencode "token=$token" --data-urlencode action=send --data-urlencode opinion_count=1 \
+    --data-urlencode "token=$token" --data-urlencode action=send --data-urlencode agree_to_notes=yes --data-urlencode opinion_count=1 \
     --data-urlencode "opinion-0-body=deploy journey $n" --data-urlencode "email=journey$n@example.jp")
   case "$status" in
     "303 "*/receipt/*) accepted=$((accepted + 1)) ;;

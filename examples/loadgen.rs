@@ -73,6 +73,7 @@ async fn journey_once(client: &reqwest::Client, url: &str, slug: &str, body: &st
             ("token", token.as_str()),
             ("lang", "en"),
             ("action", "send"),
+            ("agree_to_notes", "yes"),
             ("opinion_count", "1"),
             ("opinion-0-draft", ""),
             ("opinion-0-location", "3.2"),

@@ -191,6 +191,7 @@ pub fn field_label(locale: Locale, field: FieldPath) -> String {
         FieldPath::Location(i) => opinion(i, "location_label"),
         FieldPath::Body(i) => opinion(i, "body_label"),
         FieldPath::Reason(i) => opinion(i, "reason_label"),
+        FieldPath::NotesAgreement => t.t("agree_to_notes_label").into(),
     }
 }
 
@@ -228,6 +229,8 @@ pub fn field_message(locale: Locale, error: &FieldError) -> String {
         (Locale::En, Problem::TooManyOpinions { max }) => {
             format!("Send at most {max} opinions at once; send the rest separately")
         }
+        (Locale::Ja, Problem::NotAgreed) => "注意事項をお読みになり、同意する場合はチェックを入れてください。".into(),
+        (Locale::En, Problem::NotAgreed) => "Read the notes and tick the box to agree to them".into(),
     }
 }
 

@@ -2,6 +2,7 @@
 pub mod campaign;
 pub mod channel;
 pub mod consultation;
+pub mod field;
 pub mod fingerprint;
 #[cfg(test)]
 pub mod fixtures;

@@ -1,6 +1,7 @@
 //! A submission as typed (`SubmissionInput`, plain strings) becomes a `ValidSubmission` through
 //! one parse that checks every field against the consultation's rules, or a list of field errors.
 use super::consultation::{Consultation, SubmitterField};
+pub use super::field::{submitter_key, FieldError, FieldPath, Problem};
 use super::locale::Locale;
 use super::text::{char_count, has_forbidden_control, looks_like_email, normalize};
 
@@ -14,6 +15,9 @@ pub struct SubmissionInput {
     pub publish_organization: bool,
     pub locale: Locale,
     pub opinions: Vec<OpinionInput>,
+    /// Whether the person ticked the box agreeing to the consultation's notes; `None` where
+    /// no box was shown (the API, and letters staff transcribe).
+    pub agreed_to_notes: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,94 +48,6 @@ impl OpinionInput {
             })
             .collect()
     }
-}
-
-/// Which field a problem belongs to; rendered as an API path or a form element id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldPath {
-    Submitter(SubmitterField),
-    Opinions,
-    Draft(usize),
-    Location(usize),
-    Body(usize),
-    Reason(usize),
-}
-
-impl FieldPath {
-    /// The path used in the JSON API's error body.
-    pub fn api_path(self) -> String {
-        match self {
-            FieldPath::Submitter(f) => format!("submitter.{}", submitter_key(f)),
-            FieldPath::Opinions => "opinions".into(),
-            FieldPath::Draft(i) => format!("opinions[{i}].draft"),
-            FieldPath::Location(i) => format!("opinions[{i}].location"),
-            FieldPath::Body(i) => format!("opinions[{i}].body"),
-            FieldPath::Reason(i) => format!("opinions[{i}].reason"),
-        }
-    }
-
-    /// The id of the form element, so an error summary can link to it.
-    pub fn form_id(self) -> String {
-        match self {
-            FieldPath::Submitter(f) => submitter_key(f).replace('_', "-"),
-            FieldPath::Opinions => OpinionInput::field_name(0, "body"),
-            FieldPath::Draft(i) => OpinionInput::field_name(i, "draft"),
-            FieldPath::Location(i) => OpinionInput::field_name(i, "location"),
-            FieldPath::Body(i) => OpinionInput::field_name(i, "body"),
-            FieldPath::Reason(i) => OpinionInput::field_name(i, "reason"),
-        }
-    }
-
-    /// Where the field stands on the form, so an error summary lists errors in page order:
-    /// the opinion blocks first (each block's fields top to bottom), then the submitter's
-    /// fields as the form shows them.
-    pub fn page_order(self) -> (usize, usize, usize) {
-        use SubmitterField::*;
-        const ON_THE_FORM: [SubmitterField; 5] = [Name, Organization, Email, Phone, PostalAddress];
-        match self {
-            FieldPath::Opinions => (0, 0, 0),
-            FieldPath::Draft(i) => (1, i, 0),
-            FieldPath::Location(i) => (1, i, 1),
-            FieldPath::Body(i) => (1, i, 2),
-            FieldPath::Reason(i) => (1, i, 3),
-            FieldPath::Submitter(f) => (2, ON_THE_FORM.iter().position(|s| *s == f).unwrap_or(0), 0),
-        }
-    }
-
-    pub fn opinion_index(self) -> Option<usize> {
-        match self {
-            FieldPath::Draft(i) | FieldPath::Location(i) | FieldPath::Body(i) | FieldPath::Reason(i) => Some(i),
-            _ => None,
-        }
-    }
-}
-
-pub fn submitter_key(field: SubmitterField) -> &'static str {
-    match field {
-        SubmitterField::Name => "name",
-        SubmitterField::Organization => "organization",
-        SubmitterField::Email => "email",
-        SubmitterField::PostalAddress => "postal_address",
-        SubmitterField::Phone => "phone",
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Problem {
-    Required,
-    TooLong { max: usize },
-    ControlCharacters,
-    MultipleLines,
-    Email,
-    UnknownDraft,
-    NoOpinions,
-    TooManyOpinions { max: usize },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: FieldPath,
-    pub problem: Problem,
 }
 
 /// Personal details of the submitter. Never logged, never published.
@@ -318,6 +234,10 @@ impl SubmissionInput {
             let reason = c.text(FieldPath::Reason(i), &o.reason, limits.reason, false, true);
             opinions.push(ValidOpinion { draft, location, body: body.unwrap_or_default(), reason });
         }
+        // Only a form that showed the notes with a box can hold the person to them.
+        if self.agreed_to_notes == Some(false) && !consultation.notes.is_empty() {
+            c.fail(FieldPath::NotesAgreement, Problem::NotAgreed);
+        }
         if !c.errors.is_empty() {
             return Err(c.errors);
         }
@@ -339,6 +259,7 @@ impl SubmissionInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Localized;
 
     fn consultation(rules: &str) -> Consultation {
         crate::domain::fixtures::ismap(rules)
@@ -379,6 +300,25 @@ mod tests {
             "errors are listed in the order the form shows the fields"
         );
         assert_eq!(valid.submitter().name(), None);
+    }
+
+    #[test]
+    fn the_form_holds_people_to_the_notes_only_when_it_asked_and_there_are_notes() {
+        let mut with_notes = consultation("");
+        with_notes.notes = Localized::new("意見は公開されます。", "Opinions are published.");
+        let input = |agreed| SubmissionInput {
+            opinions: vec![opinion("basic-rules", "賛成です。")],
+            agreed_to_notes: agreed,
+            ..Default::default()
+        };
+        assert_eq!(
+            problems(input(Some(false)).parse(&with_notes)),
+            vec![("agreed_to_notes".into(), Problem::NotAgreed)]
+        );
+        assert!(input(Some(true)).parse(&with_notes).is_ok());
+        assert!(input(None).parse(&with_notes).is_ok(), "the API and letters show no box");
+        assert!(input(Some(false)).parse(&consultation("")).is_ok(), "no notes, nothing to agree to");
+        assert_eq!(FieldPath::NotesAgreement.page_order().0, 3, "the box comes after the submitter's fields");
     }
 
     #[test]

@@ -127,6 +127,8 @@ struct ConsultationDetail {
     drafts: Vec<DraftItem>,
     max_opinions: usize,
     required_submitter_fields: Vec<&'static str>,
+    /// The notes (注意事項, Markdown) a client shows people before they send.
+    notes: Localized,
 }
 
 pub async fn detail(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -153,6 +155,7 @@ pub async fn detail(state: web::Data<AppState>, slug: web::Path<String>) -> Resu
             .collect(),
         max_opinions: c.rules.max_opinions,
         required_submitter_fields: required,
+        notes: c.notes.clone(),
     };
     Ok(HttpResponse::Ok().json(detail))
 }
@@ -210,6 +213,8 @@ impl ApiSubmission {
                     reason: o.reason.unwrap_or_default(),
                 })
                 .collect(),
+            // The API shows no box; `GET /api/v1/consultations/{slug}` gives clients the notes.
+            agreed_to_notes: None,
         }
     }
 }

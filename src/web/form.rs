@@ -36,6 +36,7 @@ fn typed(pairs: &HashMap<String, String>, max_blocks: usize, locale: Locale) -> 
         publish_organization: pairs.get("publish_organization").is_some_and(|v| v == "yes"),
         locale,
         opinions: OpinionInput::from_fields(count, |k| pairs.get(k).map(String::as_str)),
+        agreed_to_notes: Some(pairs.get("agree_to_notes").is_some_and(|v| v == "yes")),
     }
 }
 
@@ -130,6 +131,10 @@ impl FormRequest<'_> {
             postal_address: sub(SubmitterField::PostalAddress),
             phone: sub(SubmitterField::Phone),
             opinions: errors.iter().find(|e| e.field == FieldPath::Opinions).map(|e| i18n::field_message(locale, e)),
+            notes_agreement: errors
+                .iter()
+                .find(|e| e.field == FieldPath::NotesAgreement)
+                .map(|e| i18n::field_message(locale, e)),
         };
         let rules = &c.rules;
         let s = summary(c, locale, now);

@@ -54,4 +54,5 @@ pub struct SubmitterErrors {
     pub postal_address: Option<String>,
     pub phone: Option<String>,
     pub opinions: Option<String>,
+    pub notes_agreement: Option<String>,
 }

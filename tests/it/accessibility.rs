@@ -76,6 +76,7 @@ async fn every_page_passes_axe_in_both_languages() {
         audit.here(&format!("form with errors ({lang})")).await;
         fill(b, "opinion-0-body", "監査の頻度を明確にしてください。").await;
         fill(b, "opinion-1-body", "Please state the audit interval.").await;
+        b.find(Locator::Id("agree-to-notes")).await.unwrap().click().await.unwrap();
         click(b, "button[value=confirm]").await;
         audit.here(&format!("confirmation ({lang})")).await;
         click(b, "button[value=send]").await;
@@ -207,6 +208,8 @@ async fn the_journey_works_with_the_keyboard_alone() {
     type_here(b, DOWN).await;
     tab_to(b, "opinion-0-body").await;
     type_here(b, "Typed without a mouse.").await;
+    tab_to(b, "agree-to-notes").await;
+    type_here(b, " ").await;
     tab_to(b, "button:confirm").await;
     type_here(b, ENTER).await;
     wait_for_heading(b, "Check your opinion before sending").await;

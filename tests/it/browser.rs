@@ -119,12 +119,22 @@ async fn journey(b: &Client, app: &TestApp, w: &Words) -> String {
     fill(b, "opinion-1-location", "p. 12").await;
     click(b, "button[value=confirm]").await;
 
-    // The second opinion has no text: the summary says so and links to the field.
+    // The second opinion has no text and the notes were not agreed to: the summary says both,
+    // in page order, and links to the fields.
     assert_eq!(text_of(b, "#error-summary h2").await, w.error_heading);
     let link = text_of(b, "#error-summary a[href='#opinion-1-body']").await;
     assert!(link.contains(w.body_error), "{link}");
     assert_eq!(text_of(b, "#opinion-1-body-error").await.trim_start_matches("⚠ "), link);
+    let order: Vec<String> = {
+        let mut hrefs = Vec::new();
+        for a in b.find_all(Locator::Css("#error-summary a")).await.unwrap() {
+            hrefs.push(a.attr("href").await.unwrap().unwrap_or_default());
+        }
+        hrefs
+    };
+    assert_eq!(order, ["#opinion-1-body", "#agree-to-notes"]);
     fill(b, "opinion-1-body", &format!("second opinion ({})", w.lang)).await;
+    b.find(Locator::Id("agree-to-notes")).await.unwrap().click().await.unwrap();
     click(b, "button[value=confirm]").await;
 
     assert_eq!(text_of(b, "h1").await, w.confirm_heading);

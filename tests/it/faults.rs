@@ -51,8 +51,13 @@ async fn a_full_disk_is_reported_as_such() {
     // The form keeps the person's text and says what is wrong.
     let html = app.get("/c/ismap-2020/submit?lang=en").await.text().await.unwrap();
     let token = form_token(&html);
-    let form =
-        [("token", token.as_str()), ("action", "send"), ("opinion_count", "1"), ("opinion-0-body", long.as_str())];
+    let form = [
+        ("token", token.as_str()),
+        ("action", "send"),
+        ("opinion_count", "1"),
+        ("agree_to_notes", "yes"),
+        ("opinion-0-body", long.as_str()),
+    ];
     let page = app.post_form("/c/ismap-2020/submit", &form).await;
     assert_eq!(page.status(), 503);
     let text = page.text().await.unwrap();

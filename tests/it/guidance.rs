@@ -35,6 +35,7 @@ async fn what_a_citizen_reads_before_during_and_after(backend: Backend) {
         ("token", token.as_str()),
         ("lang", "en"),
         ("opinion_count", "2"),
+        ("agree_to_notes", "yes"),
         ("opinion-0-body", "the first, sent by mistake"),
         ("opinion-1-body", "the second, to keep"),
         ("action", "remove-0"),
@@ -46,6 +47,7 @@ async fn what_a_citizen_reads_before_during_and_after(backend: Backend) {
         ("token", token.as_str()),
         ("lang", "en"),
         ("opinion_count", "1"),
+        ("agree_to_notes", "yes"),
         ("opinion-0-draft", "audit-guidelines"),
         ("opinion-0-location", "p. 12"),
         ("opinion-0-body", "Please state the audit interval.\nOnce a year would do."),
@@ -60,7 +62,18 @@ async fn what_a_citizen_reads_before_during_and_after(backend: Backend) {
     assert!(review.contains("formaction=\"/c/ismap-2020/submit#opinion-0\""), "a change button per opinion");
     let before = review.split("id=\"before-sending\"").nth(1).unwrap().split("</div>").next().unwrap();
     assert!(before.contains("Deadline") && before.contains("26 April 2020"), "{before}");
-    assert!(before.contains("Opinions are published") && before.contains("you agree to the notes"));
+    assert!(before.contains("Opinions are published") && before.contains("You agreed to the notes"));
+    assert!(review.contains("<input type=\"hidden\" name=\"agree_to_notes\" value=\"yes\">"));
+
+    // Sending without the box ticked stores nothing and asks for the box, text kept.
+    let mut unticked: Vec<_> = f.iter().copied().filter(|(k, _)| *k != "agree_to_notes").collect();
+    unticked.push(("action", "send"));
+    let refused = app.post_form(FORM, &unticked).await;
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("href=\"#agree-to-notes\"") && refused.contains("tick the box to agree"), "{refused}");
+    assert!(refused.contains("Once a year would do.") && refused.contains("hanako.private@example.jp"));
+    assert_eq!(app.count("opinions").await, 0);
     let mut send = f.to_vec();
     send.push(("action", "send"));
     let sent = app.post_form(FORM, &send).await;

@@ -85,8 +85,13 @@ async fn instances_started_at_once_share_the_database_and_one_key() {
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
     let html = client.get(format!("{}/c/ismap-2020/submit?lang=en", a.url)).send().await.unwrap().text().await.unwrap();
     let token = form_token(&html);
-    let form =
-        [("token", token.as_str()), ("action", "send"), ("opinion_count", "1"), ("opinion-0-body", "two instances")];
+    let form = [
+        ("token", token.as_str()),
+        ("action", "send"),
+        ("opinion_count", "1"),
+        ("agree_to_notes", "yes"),
+        ("opinion-0-body", "two instances"),
+    ];
     let sent = client.post(format!("{}/c/ismap-2020/submit", b.url)).form(&form).send().await.unwrap();
     assert_eq!(sent.status(), 303, "a token signed by one instance is accepted by another");
 

@@ -25,6 +25,7 @@ async fn personal_data_never_reaches_the_logs(backend: Backend) {
             ("token", token.as_str()),
             ("action", "send"),
             ("opinion_count", "1"),
+            ("agree_to_notes", "yes"),
             ("opinion-0-body", "form"),
             ("name", name.as_str()),
             ("email", email_value),
@@ -70,6 +71,7 @@ async fn opinion_text_is_escaped_everywhere_it_is_shown(backend: Backend) {
     let form = [
         ("token", token.as_str()),
         ("opinion_count", "1"),
+        ("agree_to_notes", "yes"),
         ("opinion-0-body", joined.as_str()),
         ("opinion-0-location", payloads[1]),
         ("opinion-0-reason", payloads[0]),

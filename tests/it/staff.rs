@@ -105,6 +105,7 @@ pub fn letter<'a>(channel: &'a str, date: &'a str, time: &'a str) -> Vec<(&'a st
         ("arrival_time", time),
         ("postmark_date", ""),
         ("opinion_count", "2"),
+        ("agree_to_notes", "yes"),
         ("opinion-0-draft", "management-standards"),
         ("opinion-0-location", "3.2.1"),
         ("opinion-0-body", "郵送で届いた管理基準への意見"),

@@ -197,6 +197,7 @@ async fn a_full_queue_refuses_at_once_and_keeps_the_text(backend: Backend) {
         ("token", token.as_str()),
         ("action", "send"),
         ("opinion_count", "1"),
+        ("agree_to_notes", "yes"),
         ("opinion-0-body", "my carefully written opinion"),
         ("lang", "en"),
     ];

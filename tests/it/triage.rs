@@ -122,6 +122,7 @@ async fn opinions_are_triaged_answered_and_published(backend: Backend) {
         ("channel", "postal"),
         ("arrival_date", "2020-04-30"),
         ("opinion_count", "1"),
+        ("agree_to_notes", "yes"),
         ("opinion-0-draft", "management-standards"),
         ("opinion-0-body", "遅れて届いた手紙"),
     ];

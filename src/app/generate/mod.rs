@@ -142,6 +142,7 @@ pub fn fill(
                 publish_organization: rng.random_bool(0.5),
                 locale: if english { Locale::En } else { Locale::Ja },
                 opinions: ops,
+                agreed_to_notes: Some(true),
             };
             let valid = match channel {
                 Channel::Web | Channel::Api => input.parse(c),

@@ -200,6 +200,7 @@ fn input_from(v: &HashMap<String, String>, locale: Locale) -> TranscriptionInput
             publish_organization: get("publish_organization") == "yes",
             locale,
             opinions: opinions_of(v),
+            agreed_to_notes: None,
         },
     }
 }
