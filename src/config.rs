@@ -29,6 +29,8 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub staff: StaffSettings,
     pub intake: IntakeSettings,
+    #[serde(default)]
+    pub attachments: crate::uploads::AttachmentSettings,
 }
 
 /// Group commit and admission control for public submissions.
@@ -296,6 +298,7 @@ impl Default for Settings {
                 max_in_flight_per_client: default_max_in_flight_per_client(),
                 body_deadline_secs: default_body_deadline_secs(),
             },
+            attachments: Default::default(),
         }
     }
 }

@@ -136,6 +136,10 @@ impl AttachmentStore {
         Self { dir: data_dir.join("attachments") }
     }
 
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn path(&self, stored_name: &str) -> PathBuf {
         self.dir.join(stored_name)
     }

@@ -1,4 +1,5 @@
 //! Words and dates in Japanese and English. Strings live in `locales/messages.toml`.
+use crate::domain::attachment::AttachmentProblem;
 use crate::domain::consultation::SubmitterField;
 use crate::domain::transcription::Verification;
 use crate::domain::triage::TriageState;
@@ -121,6 +122,29 @@ pub fn zone_name(locale: Locale, tz: Tz) -> String {
     }
 }
 
+/// A file's size as people read it, with the exact count: "1.2 MB (1,234,567バイト)".
+pub fn file_size(locale: Locale, bytes: u64) -> String {
+    let digits = bytes.to_string();
+    let mut exact = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            exact.push(',');
+        }
+        exact.push(c);
+    }
+    let rough = match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        _ => String::new(),
+    };
+    let unit = if locale == Locale::Ja { "バイト" } else { " bytes" };
+    if rough.is_empty() {
+        format!("{exact}{unit}")
+    } else {
+        format!("{rough} ({exact}{unit})")
+    }
+}
+
 /// 2020年4月26日（日）23時59分（日本時間） / 23:59 on Sunday 26 April 2020 (Japan time)
 pub fn datetime(locale: Locale, at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
@@ -231,6 +255,46 @@ pub fn field_message(locale: Locale, error: &FieldError) -> String {
         }
         (Locale::Ja, Problem::NotAgreed) => "注意事項をお読みになり、同意する場合はチェックを入れてください。".into(),
         (Locale::En, Problem::NotAgreed) => "Read the notes and tick the box to agree to them".into(),
+    }
+}
+
+/// What is wrong with an attached file, naming it, and what to do.
+pub fn attachment_message(locale: Locale, problem: &AttachmentProblem) -> String {
+    use AttachmentProblem::*;
+    // Limits are round numbers: 10 MB, 64 KB.
+    let mb = |bytes: u64| match bytes {
+        b if b >= 1024 * 1024 => format!("{} MB", format!("{:.1}", b as f64 / 1048576.0).trim_end_matches(".0")),
+        b => format!("{} KB", (b as f64 / 1024.0).ceil()),
+    };
+    match (locale, problem) {
+        (Locale::Ja, NotAccepted) => "この意見募集では、ファイルを添付できません。".into(),
+        (Locale::En, NotAccepted) => "This consultation does not take attached files".into(),
+        (Locale::Ja, TooManyFiles { max }) => format!("添付できるファイルは{max}個までです。"),
+        (Locale::En, TooManyFiles { max }) => format!("Attach at most {max} files"),
+        (Locale::Ja, FileTooLarge { name, max_bytes }) => {
+            format!("「{name}」は大きすぎます。1ファイル{}までにしてください。", mb(*max_bytes))
+        }
+        (Locale::En, FileTooLarge { name, max_bytes }) => {
+            format!("\"{name}\" is too large: each file may be at most {}", mb(*max_bytes))
+        }
+        (Locale::Ja, TotalTooLarge { max_bytes }) => {
+            format!("添付ファイルの合計は{}までです。ファイルを減らしてください。", mb(*max_bytes))
+        }
+        (Locale::En, TotalTooLarge { max_bytes }) => {
+            format!("The attached files may total at most {}: attach fewer", mb(*max_bytes))
+        }
+        (Locale::Ja, WrongType { name }) => {
+            format!("「{name}」は受け付けられない種類のファイルです。PDF、画像（PNG・JPEG）、テキストなどの受け付ける形式で添付してください。")
+        }
+        (Locale::En, WrongType { name }) => {
+            format!("\"{name}\" is not a kind of file this consultation takes: attach it as one of the kinds listed")
+        }
+        (Locale::Ja, Empty { name }) => format!("「{name}」は空のファイルです。"),
+        (Locale::En, Empty { name }) => format!("\"{name}\" is empty"),
+        (Locale::Ja, Refused { name }) => {
+            format!("「{name}」はウイルス検査で受け付けられませんでした。ファイルを確認してください。")
+        }
+        (Locale::En, Refused { name }) => format!("\"{name}\" was refused by the virus check: check the file"),
     }
 }
 

@@ -13,5 +13,6 @@ pub mod metrics;
 pub mod password;
 pub mod startup;
 pub mod telemetry;
+pub mod uploads;
 pub mod web;
 pub mod worker;

@@ -178,6 +178,10 @@ impl Application {
                 limit("submissions", settings.rate_limit.submissions_per_minute).await?,
                 crate::app::intake::PerClient::new(settings.intake.max_in_flight_per_client),
                 metrics.clone(),
+                crate::app::intake::AttachmentIntake {
+                    store: AttachmentStore::new(&settings.data_dir),
+                    settings: settings.attachments.clone(),
+                },
             ),
             forms: FormTokens::new(&secret),
             files: AttachmentStore::new(&settings.data_dir),

@@ -55,6 +55,7 @@ pub async fn create(
                     idempotency_key: None,
                     request_hash: None,
                     transcription: Some(submissions::Transcribed { by, postmark: t.postmark }),
+                    attachments: &[],
                 };
                 let id = submissions::insert(c, &new, now)?;
                 if let Some(f) = &scan {

@@ -1,5 +1,6 @@
 //! Storage: one diesel codebase over SQLite and PostgreSQL, chosen by the URL's scheme.
 pub mod annotations;
+pub mod attachments;
 pub mod audit;
 mod breaker;
 mod network;

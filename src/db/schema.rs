@@ -299,8 +299,11 @@ diesel::table! {
         original_name -> Text,
         content_type -> Text,
         size_bytes -> BigInt,
-        uploaded_by -> BigInt,
+        uploaded_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        sha256 -> Nullable<Text>,
+        publishable -> Bool,
+        extracted_text -> Nullable<Text>,
     }
 }
 

@@ -22,6 +22,8 @@ pub struct NewSubmission<'a> {
     pub request_hash: Option<&'a str>,
     /// Set when staff typed it in from a letter, fax or email.
     pub transcription: Option<Transcribed>,
+    /// Files the submitter attached, already on disk.
+    pub attachments: &'a [crate::uploads::Received],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +135,9 @@ pub fn insert_many(
     for chunk in outbox_rows.chunks(ROWS_PER_STATEMENT) {
         on_backend!(conn, |c| diesel::insert_into(outbox::table).values(chunk.to_vec()).execute(c)?);
     }
+    for (new, &id) in news.iter().zip(&ids).filter(|(n, _)| !n.attachments.is_empty()) {
+        super::attachments::insert_public(conn, id, new.attachments, created_at)?;
+    }
     // Personal data in the text is looked for later, off the path that answers the submitter.
     super::jobs::queue_text_work(conn, &ids, now)?;
     Ok(ids)
@@ -168,6 +173,8 @@ pub struct StoredSubmission {
     /// When the submitter withdrew it, if they did.
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub opinions: Vec<StoredOpinion>,
+    /// Files the submitter attached (not staff scans).
+    pub attachments: Vec<super::attachments::AttachedFile>,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +209,10 @@ fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission,
         late,
         withdrawn_at: withdrawn_at.map(from_db_time),
         opinions,
+        attachments: super::attachments::of_submission(conn, id)?
+            .into_iter()
+            .filter(|a| a.uploaded_by.is_none())
+            .collect(),
     })
 }
 

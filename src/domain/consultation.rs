@@ -96,6 +96,8 @@ pub struct RulesFile {
     pub max_opinions: Option<usize>,
     #[serde(default)]
     pub max_chars: MaxCharsFile,
+    #[serde(default)]
+    pub attachments: Option<super::attachment::AttachmentRulesFile>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -154,6 +156,8 @@ pub struct Rules {
     pub required: HashSet<SubmitterField>,
     pub max_opinions: usize,
     pub limits: Limits,
+    /// `None`: the consultation takes no attached files.
+    pub attachments: Option<super::attachment::AttachmentRules>,
 }
 
 impl Rules {
@@ -166,7 +170,12 @@ impl Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Self { required: HashSet::new(), max_opinions: Self::DEFAULT_MAX_OPINIONS, limits: Limits::default() }
+        Self {
+            required: HashSet::new(),
+            max_opinions: Self::DEFAULT_MAX_OPINIONS,
+            limits: Limits::default(),
+            attachments: None,
+        }
     }
 }
 
@@ -351,6 +360,7 @@ impl TryFrom<ConsultationFile> for Consultation {
                 required: file.rules.required.unwrap_or_default().into_iter().collect(),
                 max_opinions,
                 limits,
+                attachments: file.rules.attachments.map(super::attachment::AttachmentRules::from_file).transpose()?,
             },
             drafts,
         })

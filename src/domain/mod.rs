@@ -1,4 +1,5 @@
 //! Pure rules and types of public consultation. No I/O: no actix, diesel or lettre here.
+pub mod attachment;
 pub mod campaign;
 pub mod channel;
 pub mod consultation;

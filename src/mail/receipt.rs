@@ -14,6 +14,25 @@ pub struct OpinionView {
     pub reason: String,
 }
 
+/// One attached file as a receipt lists it: its name, its size and its SHA-256, so the
+/// sender can check that what was received is what they sent.
+pub struct FileLine {
+    pub name: String,
+    pub size: String,
+    pub sha256: String,
+}
+
+pub fn file_lines(files: &[crate::db::attachments::AttachedFile], locale: Locale) -> Vec<FileLine> {
+    files
+        .iter()
+        .map(|f| FileLine {
+            name: f.display_name(),
+            size: i18n::file_size(locale, f.size_bytes.max(0) as u64),
+            sha256: f.sha256.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// What both parts of the receipt email say.
 struct Receipt<'a> {
     t: Tr,
@@ -24,6 +43,7 @@ struct Receipt<'a> {
     received_at: String,
     receipt_url: String,
     opinions: Vec<OpinionView>,
+    files: Vec<FileLine>,
 }
 
 #[derive(Template)]
@@ -107,6 +127,7 @@ impl ReceiptEmail<'_> {
                 locale
             ),
             opinions: opinion_views(self.consultation, self.submission, locale),
+            files: file_lines(&self.submission.attachments, locale),
         };
         let text = ReceiptText { r: &r }.render().map_err(|e| e.to_string())?;
         let html = ReceiptHtml { r: &r }.render().map_err(|e| e.to_string())?;

@@ -227,7 +227,8 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let received_at = state.clock.now();
     let client = super::client::client_ip(&req);
-    if !content_type_is(&req, "application/json") {
+    let multipart = super::uploads::is_multipart(&req);
+    if !multipart && !content_type_is(&req, "application/json") {
         return Err(AppError::json(ErrorKind::UnsupportedMediaType));
     }
     // Admitted before the body is read: the cheapest answer an overloaded server can give.
@@ -238,23 +239,47 @@ pub async fn submit(
             return Err(AppError::json(refusal.into()));
         }
     };
-    let body = read_body(&req, payload, state.settings.max_request_bytes).await.api()?;
     let stored = state.consultation(&slug).await.found_api()?;
+    let (body, attachments) = if multipart {
+        let limits = super::uploads::Limits {
+            rules: stored.consultation.rules.attachments.as_ref(),
+            text_bytes: state.settings.max_request_bytes,
+            deadline: std::time::Duration::from_secs(state.settings.attachments.upload_deadline_secs.max(1)),
+        };
+        let parts = super::uploads::read(&req, payload, &state.files, limits).await.api()?;
+        match parts.fields.into_iter().find(|(name, _)| name == "submission") {
+            Some((_, json)) => (json.into_bytes(), parts.files),
+            None => {
+                state.intake.discard(&parts.files).await;
+                let missing = "the multipart body has no part named 'submission' holding the submission's JSON";
+                return Err(AppError::json(ErrorKind::BadRequest(missing.into())));
+            }
+        }
+    } else {
+        (read_body(&req, payload, state.settings.max_request_bytes).await.api()?.to_vec(), Vec::new())
+    };
     let default_locale = stored.consultation.default_locale;
-    let parsed: ApiSubmission = serde_json::from_slice(&body).map_err(|e| {
-        // Say where the body went wrong, without echoing its content back.
-        AppError::json(ErrorKind::BadRequest(format!(
-            "the body is not a valid submission (line {}, column {}): {}",
-            e.line(),
-            e.column(),
-            classify(&e)
-        )))
-    })?;
+    let parsed: ApiSubmission = match serde_json::from_slice(&body) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            state.intake.discard(&attachments).await;
+            // Say where the body went wrong, without echoing its content back.
+            return Err(AppError::json(ErrorKind::BadRequest(format!(
+                "the body is not a valid submission (line {}, column {}): {}",
+                e.line(),
+                e.column(),
+                classify(&e)
+            ))));
+        }
+    };
     let key = match req.headers().get("idempotency-key") {
         None => None,
         Some(value) => match check_key(value.as_bytes()) {
             Ok(k) => Some(format!("api:{k}")),
-            Err(problem) => return Err(AppError::json(ErrorKind::BadRequest(key_problem(problem).into()))),
+            Err(problem) => {
+                state.intake.discard(&attachments).await;
+                return Err(AppError::json(ErrorKind::BadRequest(key_problem(problem).into())));
+            }
         },
     };
     let submission = PublicSubmission {
@@ -264,6 +289,7 @@ pub async fn submit(
         received_at,
         client,
         idempotency_key: key,
+        attachments,
     };
     let accepted = state.intake.submit(Some(admission), submission).await.api()?;
     let status = if accepted.new { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };

@@ -24,7 +24,7 @@ pub enum ErrorKind {
     /// The body did not arrive within the deadline; the connection is closed.
     SlowBody,
     UnsupportedMediaType,
-    Invalid(Vec<FieldError>),
+    Invalid(Vec<FieldError>, Vec<crate::domain::attachment::AttachmentProblem>),
     /// An idempotency key already bound to a different submission.
     IdempotencyKeyReused,
     Window {
@@ -133,7 +133,7 @@ impl From<Refusal> for ErrorKind {
     fn from(refusal: Refusal) -> Self {
         match refusal {
             Refusal::Window { refusal, opens_at, closes_at } => ErrorKind::Window { refusal, opens_at, closes_at },
-            Refusal::Invalid(errors) => ErrorKind::Invalid(errors),
+            Refusal::Invalid(errors, files) => ErrorKind::Invalid(errors, files),
             Refusal::RateLimited { retry_after_secs } => ErrorKind::RateLimited { retry_after_secs },
             Refusal::Busy => ErrorKind::Busy,
             Refusal::KeyReused => ErrorKind::IdempotencyKeyReused,
@@ -235,7 +235,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::SlowBody => "request_timeout",
             ErrorKind::UnsupportedMediaType => "unsupported_media_type",
-            ErrorKind::Invalid(_) => "invalid",
+            ErrorKind::Invalid(..) => "invalid",
             ErrorKind::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorKind::Window { refusal, .. } => refusal.code(),
             ErrorKind::RateLimited { .. } => "rate_limited",
@@ -261,7 +261,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => t.t("error_too_large").into(),
             ErrorKind::SlowBody => t.t("error_slow_body").into(),
             ErrorKind::UnsupportedMediaType => "Send the body as application/json.".into(),
-            ErrorKind::Invalid(_) => t.t("error_summary_heading").into(),
+            ErrorKind::Invalid(..) => t.t("error_summary_heading").into(),
             ErrorKind::IdempotencyKeyReused => t.t("idempotency_key_reused").into(),
             ErrorKind::Window { refusal: WindowRefusal::NotOpen, .. } => t.t("not_open_yet").into(),
             ErrorKind::Window { refusal: WindowRefusal::Closed, .. } => t.t("closed_now").into(),
@@ -289,7 +289,7 @@ impl ResponseError for AppError {
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorKind::Invalid(_) | ErrorKind::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Invalid(..) | ErrorKind::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Window { .. } => StatusCode::FORBIDDEN,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::SignInRequired { .. } | ErrorKind::TwoFactorSetUpRequired => StatusCode::SEE_OTHER,
@@ -339,9 +339,13 @@ impl ResponseError for AppError {
             Surface::Json => {
                 let locale = Locale::En;
                 let fields = match &self.kind {
-                    ErrorKind::Invalid(errors) => errors
+                    ErrorKind::Invalid(errors, files) => errors
                         .iter()
                         .map(|e| FieldMessage { field: e.field.api_path(), message: i18n::field_message(locale, e) })
+                        .chain(files.iter().map(|p| FieldMessage {
+                            field: "attachments".into(),
+                            message: i18n::attachment_message(locale, p),
+                        }))
                         .collect(),
                     _ => Vec::new(),
                 };

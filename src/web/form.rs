@@ -258,7 +258,7 @@ impl FormRequest<'_> {
     fn refusal_page(&self, v: SubmissionInput, refusal: Refusal) -> Result<HttpResponse, AppError> {
         let t = Tr::new(self.locale);
         let (status, message, retry_after) = match refusal {
-            Refusal::Invalid(errors) => {
+            Refusal::Invalid(errors, _files) => {
                 return Ok(html_no_store(StatusCode::UNPROCESSABLE_ENTITY, self.form_page(v, errors, String::new())?))
             }
             Refusal::Window { refusal: WindowRefusal::Closed, .. } => {
@@ -367,7 +367,7 @@ pub async fn post(
             }
             Ok(html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?))
         }
-        "confirm" => match state.intake.check(&stored, v.clone(), received_at) {
+        "confirm" => match state.intake.check(&stored, v.clone(), &[], received_at).await {
             Ok(_) => {
                 let page = ConfirmPage {
                     page: PageContext::new(locale, t.t("confirm_heading").into(), format!("/c/{}/submit", c.slug)),
@@ -389,6 +389,7 @@ pub async fn post(
                 received_at,
                 client: super::client::client_ip(&req),
                 idempotency_key: Some(nonce),
+                attachments: Vec::new(),
             };
             let has_email = !v.email.trim().is_empty();
             match state.intake.submit(None, submission).await {

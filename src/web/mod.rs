@@ -11,6 +11,7 @@ pub mod receipt;
 pub mod results;
 pub mod security;
 pub mod staff;
+pub mod uploads;
 pub mod view;
 
 use crate::clock::Clock;

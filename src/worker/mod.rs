@@ -45,7 +45,18 @@ impl Worker {
 
     async fn mail_and_scans(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = std::time::Duration::from_millis(self.settings.worker.poll_interval_ms);
+        let grace = std::time::Duration::from_secs(self.settings.attachments.orphan_grace_secs);
+        let sweep_every = grace.clamp(std::time::Duration::from_secs(1), std::time::Duration::from_secs(60));
+        let mut next_sweep = std::time::Instant::now();
         loop {
+            if std::time::Instant::now() >= next_sweep {
+                next_sweep = std::time::Instant::now() + sweep_every;
+                match self.sweep_attachments(grace).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(files = n, "removed attached files no submission recorded"),
+                    Err(e) => tracing::error!(error = %e, "the sweep of unrecorded attachments failed"),
+                }
+            }
             let emails = self.run_once().await.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "outbox pass failed");
                 0
@@ -69,6 +80,19 @@ impl Worker {
                 return;
             }
         }
+    }
+
+    /// Removes attached files older than `grace` that no row records: left by a crash between
+    /// writing a file and committing its submission, by a refusal, or by a confirmation page
+    /// never sent.
+    async fn sweep_attachments(&self, grace: std::time::Duration) -> std::io::Result<usize> {
+        let store = crate::files::AttachmentStore::new(&self.settings.data_dir);
+        let db = self.db.clone();
+        store
+            .sweep(grace, |names| async move {
+                db.run(move |c| db::attachments::recorded(c, &names)).await.map_err(std::io::Error::other)
+            })
+            .await
     }
 
     /// Fingerprints and clusters whatever is queued, yielding to intake: while submissions

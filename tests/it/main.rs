@@ -7,6 +7,7 @@ mod smtp;
 
 mod accessibility;
 mod api;
+mod attachments;
 mod bad_input;
 mod browser;
 mod campaigns;

@@ -173,6 +173,7 @@ pub fn fill(
                     request_hash: None,
                     transcription: matches!(channel, Channel::Postal | Channel::Fax | Channel::Email)
                         .then_some(Transcribed { by: clerk, postmark: None }),
+                    attachments: &[],
                 })
                 .collect();
             // One statement per table for the whole batch, and one scan job for it.

@@ -2,11 +2,13 @@
 //! against the window and the consultation's rules, admitted (rate limit, then the in-flight
 //! limit), stored by the group-commit writer and counted. The form and the API differ only in
 //! how they read the body and how they render the answer.
+mod attachments;
 mod per_client;
 mod rate_limit;
 mod shared_limit;
 pub mod writer;
 
+pub use attachments::AttachmentIntake;
 pub use per_client::PerClient;
 pub use rate_limit::RateLimiter;
 pub use shared_limit::SharedLimit;
@@ -14,6 +16,7 @@ pub use writer::{Permit, Stored, Writer, WriterSettings};
 
 use crate::db::consultations::StoredConsultation;
 use crate::db::DbError;
+use crate::domain::attachment::AttachmentProblem;
 use crate::domain::idempotency::request_hash;
 use crate::domain::{Channel, FieldError, SubmissionInput, ValidSubmission, WindowRefusal};
 use crate::metrics::Metrics;
@@ -38,6 +41,8 @@ pub struct PublicSubmission {
     pub received_at: DateTime<Utc>,
     pub client: Option<IpAddr>,
     pub idempotency_key: Option<String>,
+    /// Files attached to it, already on disk; removed again unless it is stored.
+    pub attachments: Vec<crate::uploads::Received>,
 }
 
 /// Why a submission was not stored. Nothing of it was kept.
@@ -48,7 +53,8 @@ pub enum Refusal {
         opens_at: DateTime<Utc>,
         closes_at: DateTime<Utc>,
     },
-    Invalid(Vec<FieldError>),
+    /// Problems with what was typed, and with the files attached.
+    Invalid(Vec<FieldError>, Vec<AttachmentProblem>),
     RateLimited {
         retry_after_secs: u64,
     },
@@ -72,11 +78,18 @@ pub struct Intake {
     limiter: SharedLimit,
     per_client: PerClient,
     metrics: Arc<Metrics>,
+    attachments: AttachmentIntake,
 }
 
 impl Intake {
-    pub fn new(writer: Writer, limiter: SharedLimit, per_client: PerClient, metrics: Arc<Metrics>) -> Self {
-        Self { writer, limiter, per_client, metrics }
+    pub fn new(
+        writer: Writer,
+        limiter: SharedLimit,
+        per_client: PerClient,
+        metrics: Arc<Metrics>,
+        attachments: AttachmentIntake,
+    ) -> Self {
+        Self { writer, limiter, per_client, metrics, attachments }
     }
 
     /// Lets a request in, or refuses it at once. The API asks before reading the body (the
@@ -104,10 +117,11 @@ impl Intake {
 
     /// The window and the consultation's rules: what a confirmation page needs before anything
     /// is stored.
-    pub fn check(
+    pub async fn check(
         &self,
         consultation: &StoredConsultation,
         input: SubmissionInput,
+        files: &[crate::uploads::Received],
         received_at: DateTime<Utc>,
     ) -> Result<ValidSubmission, Refusal> {
         let c = &consultation.consultation;
@@ -118,23 +132,53 @@ impl Intake {
             }
             return Err(Refusal::Window { refusal, opens_at: c.opens_at, closes_at: c.closes_at });
         }
-        input.parse(c).map_err(|errors| {
-            self.metrics.refused_invalid.inc();
-            Refusal::Invalid(errors)
-        })
+        let files = self.attachments.check(c.rules.attachments.as_ref(), files).await;
+        match (input.parse(c), files) {
+            (Ok(valid), Ok(())) => Ok(valid),
+            (text, files) => {
+                self.metrics.refused_invalid.inc();
+                Err(Refusal::Invalid(text.err().unwrap_or_default(), files.err().unwrap_or_default()))
+            }
+        }
+    }
+
+    /// Removes files the person attached that will not be stored (a refused submission).
+    pub async fn discard(&self, files: &[crate::uploads::Received]) {
+        self.attachments.discard(files).await;
     }
 
     /// Checks, admits (unless the request was admitted already) and stores one submission,
     /// answering only after it is committed.
-    pub async fn submit(&self, admitted: Option<Admission>, s: PublicSubmission) -> Result<Accepted, Refusal> {
-        let valid = self.check(&s.consultation, s.input, s.received_at)?;
+    pub async fn submit(&self, admitted: Option<Admission>, mut s: PublicSubmission) -> Result<Accepted, Refusal> {
+        let files = std::mem::take(&mut s.attachments);
+        let outcome = self.submit_with(admitted, s, files.clone()).await;
+        // Files stay only with a submission stored now; a replayed key keeps the first ones.
+        if !matches!(outcome, Ok(Accepted { new: true, .. })) {
+            self.attachments.discard(&files).await;
+        }
+        outcome
+    }
+
+    async fn submit_with(
+        &self,
+        admitted: Option<Admission>,
+        s: PublicSubmission,
+        files: Vec<crate::uploads::Received>,
+    ) -> Result<Accepted, Refusal> {
+        let valid = self.check(&s.consultation, s.input, &files, s.received_at).await?;
         let admission = match admitted {
             Some(a) => a,
             None => self.admit(s.client).await?,
         };
         let slug = s.consultation.consultation.slug.clone();
+        let mut hash = request_hash(&slug, &valid);
+        for f in &files {
+            hash.push('+');
+            hash.push_str(&f.sha256);
+        }
         let pending = writer::Pending {
-            request_hash: request_hash(&slug, &valid),
+            request_hash: hash,
+            attachments: files.into_iter().filter(|f| f.stored_name.is_some()).collect(),
             consultation: s.consultation,
             submission: valid,
             channel: s.channel,

@@ -42,6 +42,8 @@ pub struct Pending {
     pub idempotency_key: Option<String>,
     /// Digest of what was sent, bound to the idempotency key.
     pub request_hash: String,
+    /// Attached files on disk, recorded in the same transaction.
+    pub attachments: Vec<crate::uploads::Received>,
 }
 
 impl Pending {
@@ -58,6 +60,7 @@ impl Pending {
             idempotency_key: self.idempotency_key.as_deref(),
             request_hash: Some(&self.request_hash),
             transcription: None,
+            attachments: &self.attachments,
         }
     }
 }

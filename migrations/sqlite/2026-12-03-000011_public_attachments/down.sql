@@ -1,0 +1,5 @@
+DROP INDEX attachments_submission;
+DELETE FROM attachments WHERE uploaded_by IS NULL;
+ALTER TABLE attachments DROP COLUMN extracted_text;
+ALTER TABLE attachments DROP COLUMN publishable;
+ALTER TABLE attachments DROP COLUMN sha256;

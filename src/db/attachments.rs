@@ -1,0 +1,132 @@
+//! Files attached to submissions: by the submitter online (with their SHA-256, published only
+//! once staff mark them publishable) or by staff as scans of a letter or fax.
+use super::schema::{attachments, submissions};
+use super::{DbConnection, DbError};
+use crate::uploads::Received;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::HashSet;
+
+/// One attached file as recorded.
+#[derive(Debug, Clone, Queryable)]
+pub struct AttachedFile {
+    pub id: i64,
+    pub submission_id: i64,
+    pub stored_name: String,
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// `None`: the submitter attached it; otherwise the staff member who uploaded the scan.
+    pub uploaded_by: Option<i64>,
+    pub sha256: Option<String>,
+    pub publishable: bool,
+}
+
+impl AttachedFile {
+    /// The name shown and downloaded: the sender's name with the extension of what the file is.
+    pub fn display_name(&self) -> String {
+        match crate::domain::attachment::FileType::from_content_type(&self.content_type) {
+            Some(t) => t.display_name(&self.original_name),
+            None => self.original_name.clone(),
+        }
+    }
+}
+
+type Columns = (
+    attachments::id,
+    attachments::submission_id,
+    attachments::stored_name,
+    attachments::original_name,
+    attachments::content_type,
+    attachments::size_bytes,
+    attachments::uploaded_by,
+    attachments::sha256,
+    attachments::publishable,
+);
+
+const COLUMNS: Columns = (
+    attachments::id,
+    attachments::submission_id,
+    attachments::stored_name,
+    attachments::original_name,
+    attachments::content_type,
+    attachments::size_bytes,
+    attachments::uploaded_by,
+    attachments::sha256,
+    attachments::publishable,
+);
+
+/// Records the files a submitter attached; call in the submission's transaction.
+pub fn insert_public(
+    conn: &mut DbConnection,
+    submission_id: i64,
+    files: &[Received],
+    created_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    for f in files {
+        let (Some(stored_name), Some(kind)) = (&f.stored_name, f.file_type) else {
+            continue;
+        };
+        diesel::insert_into(attachments::table)
+            .values((
+                attachments::submission_id.eq(submission_id),
+                attachments::stored_name.eq(stored_name),
+                attachments::original_name.eq(&f.original_name),
+                attachments::content_type.eq(kind.content_type()),
+                attachments::size_bytes.eq(f.size as i64),
+                attachments::created_at.eq(created_at),
+                attachments::sha256.eq(&f.sha256),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Every file of one submission, in the order attached.
+pub fn of_submission(conn: &mut DbConnection, submission_id: i64) -> Result<Vec<AttachedFile>, DbError> {
+    Ok(attachments::table
+        .filter(attachments::submission_id.eq(submission_id))
+        .order(attachments::id.asc())
+        .select(COLUMNS)
+        .load(conn)?)
+}
+
+/// The files the submitter attached to the submission with this receipt number.
+pub fn of_receipt(conn: &mut DbConnection, receipt_number: &str) -> Result<Vec<AttachedFile>, DbError> {
+    Ok(attachments::table
+        .inner_join(submissions::table)
+        .filter(submissions::receipt_number.eq(receipt_number))
+        .filter(attachments::uploaded_by.is_null())
+        .order(attachments::id.asc())
+        .select(COLUMNS)
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<AttachedFile>, DbError> {
+    Ok(attachments::table.find(id).select(COLUMNS).first(conn).optional()?)
+}
+
+/// Marks a file fit (or no longer fit) to publish; returns whether it exists.
+pub fn set_publishable(conn: &mut DbConnection, id: i64, publishable: bool) -> Result<bool, DbError> {
+    let n = diesel::update(attachments::table.find(id)).set(attachments::publishable.eq(publishable)).execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Which of these stored names have rows, for the sweep of unrecorded files.
+pub fn recorded(conn: &mut DbConnection, names: &[String]) -> Result<HashSet<String>, DbError> {
+    let mut known = HashSet::new();
+    for chunk in names.chunks(500) {
+        let found: Vec<String> = attachments::table
+            .filter(attachments::stored_name.eq_any(chunk))
+            .select(attachments::stored_name)
+            .load(conn)?;
+        known.extend(found);
+    }
+    Ok(known)
+}
+
+/// Sets the text read from a file, for the triage search.
+pub fn set_extracted_text(conn: &mut DbConnection, id: i64, text: &str) -> Result<(), DbError> {
+    diesel::update(attachments::table.find(id)).set(attachments::extracted_text.eq(text)).execute(conn)?;
+    Ok(())
+}

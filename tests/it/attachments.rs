@@ -1,0 +1,187 @@
+//! Files the public attaches (別紙): accepted ones listed on the receipt with their SHA-256,
+//! refusals that name the file and store nothing, the virus-scan hook, and files left by a
+//! crash between writing and committing removed by the worker.
+use crate::helpers::{api_submission, spawn_app_with, test_settings, Backend, TestApp, TestDatabase};
+use pubcom::clock::FixedClock;
+use pubcom::config::Settings;
+use pubcom::startup::Application;
+use reqwest::multipart::{Form, Part};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const API: &str = "/api/v1/consultations/ismap-2020/submissions";
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The seed consultation, taking up to three files of 64 KiB (100,000 bytes in all).
+pub fn consultations_taking_files(dir: &Path) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/consultations");
+    let out = dir.join("consultations");
+    std::fs::create_dir_all(&out).unwrap();
+    let seed = std::fs::read_to_string(root.join("ismap-2020.toml")).unwrap();
+    let rules = "\n[rules.attachments]\nmax_files = 3\nmax_file_bytes = 65536\nmax_total_bytes = 100000\n";
+    std::fs::write(out.join("ismap-2020.toml"), seed + rules).unwrap();
+    out
+}
+
+fn taking_files(s: &mut Settings) {
+    s.consultations_dir = consultations_taking_files(&s.data_dir.with_file_name("files"));
+}
+
+pub fn with_files(json: &serde_json::Value, files: &[(&str, &[u8])]) -> Form {
+    let mut form = Form::new().part("submission", Part::text(json.to_string()).mime_str("application/json").unwrap());
+    for (name, bytes) in files {
+        form = form.part("files", Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+    }
+    form
+}
+
+async fn post(app: &TestApp, form: Form) -> reqwest::Response {
+    app.client.post(format!("{}{API}", app.url)).multipart(form).send().await.unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Files in the attachment folder, whatever their state.
+fn files_on_disk(data_dir: &Path) -> Vec<String> {
+    match std::fs::read_dir(data_dir.join("attachments")) {
+        Ok(entries) => entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn data_dir(app: &TestApp) -> PathBuf {
+    app.database.dir().join("data")
+}
+
+crate::on_both_backends!(accepted_files_are_listed_on_the_receipt_with_their_hash);
+async fn accepted_files_are_listed_on_the_receipt_with_their_hash(backend: Backend) {
+    let app = spawn_app_with(backend, taking_files).await;
+    let note = "表1の補足です。\n".repeat(20);
+    let form = with_files(
+        &api_submission("basic-rules", "See the attached table."),
+        &[("表1 comments.pdf", PDF), ("notes.exe", note.as_bytes())],
+    );
+    let response = post(&app, form).await;
+    assert_eq!(response.status(), 201);
+    let receipt = response.json::<serde_json::Value>().await.unwrap()["receipt_number"].as_str().unwrap().to_string();
+    assert_eq!(app.count("attachments").await, 2);
+    assert_eq!(files_on_disk(&data_dir(&app)).len(), 2, "both files kept, nothing else");
+
+    let page = app.get(&format!("/c/ismap-2020/receipt/{receipt}?lang=en")).await.text().await.unwrap();
+    let table = page.split("id=\"attachments\"").nth(1).expect("the receipt lists the files");
+    assert!(table.contains("表1 comments.pdf") && table.contains(&sha256(PDF)), "{table}");
+    assert!(table.contains("notes.txt"), "named by what the file is, not by what it was called: {table}");
+    assert!(table.contains(&sha256(note.as_bytes())));
+    assert!(table.contains(&format!("{} bytes", PDF.len())));
+
+    // JSON-only submissions work as before on the same endpoint.
+    let plain = app.post_json(API, &api_submission("basic-rules", "no files")).await;
+    assert_eq!(plain.status(), 201);
+}
+
+crate::on_both_backends!(refusals_name_the_file_and_keep_nothing);
+async fn refusals_name_the_file_and_keep_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, taking_files).await;
+    let json = api_submission("basic-rules", "text that must not be lost");
+    let html = b"<html><script>alert(1)</script></html>\x00";
+    let big = [b"%PDF-1.4\n".as_slice(), &vec![b'x'; 70_000]].concat();
+    for (files, want) in [
+        (vec![("table.pdf", html.as_slice())], "\"table.pdf\" is not a kind of file this consultation takes"),
+        (vec![("scan.pdf", big.as_slice())], "\"scan.pdf\" is too large: each file may be at most 64 KB"),
+        (vec![("a.pdf", PDF), ("b.pdf", PDF), ("c.pdf", PDF), ("d.pdf", PDF)], "Attach at most 3 files"),
+    ] {
+        let response = post(&app, with_files(&json, &files)).await;
+        assert_eq!(response.status(), 422);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid");
+        let messages: Vec<&str> =
+            body["fields"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
+        assert!(messages.iter().any(|m| m.contains(want)), "{messages:?}");
+        assert!(body["fields"].as_array().unwrap().iter().all(|f| f["field"] == "attachments"));
+    }
+    assert_eq!(app.count("submissions").await, 0);
+    assert_eq!(app.count("attachments").await, 0);
+    assert!(files_on_disk(&data_dir(&app)).is_empty(), "refused files are removed at once");
+
+    // A consultation that says nothing about attachments takes none.
+    let plain = spawn_app_with(backend, |_| {}).await;
+    let response = post(&plain, with_files(&json, &[("a.pdf", PDF)])).await;
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("does not take attached files"), "{body}");
+    assert!(files_on_disk(&data_dir(&plain)).is_empty());
+}
+
+crate::on_both_backends!(the_scanner_hook_refuses_what_it_flags);
+async fn the_scanner_hook_refuses_what_it_flags(backend: Backend) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/refuse-eicar.sh");
+    let app = spawn_app_with(backend, |s| {
+        taking_files(s);
+        s.attachments.scan_command = Some(format!("sh {}", script.display()));
+    })
+    .await;
+    // The EICAR test string: every virus scanner flags it, and it harms nothing.
+    let eicar = concat!("X5O!P%@AP[4\\PZX54(P^)7CC)7}$", "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*");
+    let json = api_submission("basic-rules", "with a test file");
+    let refused = post(&app, with_files(&json, &[("eicar.txt", eicar.as_bytes())])).await;
+    assert_eq!(refused.status(), 422);
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("\\\"eicar.txt\\\" was refused by the virus check"), "{body}");
+    assert_eq!(app.count("submissions").await, 0);
+    let clean = post(&app, with_files(&json, &[("ok.txt", b"an ordinary note")])).await;
+    assert_eq!(clean.status(), 201, "the scanner passes a clean file");
+    assert_eq!(app.count("attachments").await, 1);
+}
+
+crate::on_both_backends!(a_crash_before_the_commit_leaves_no_receipt_and_the_file_is_swept);
+async fn a_crash_before_the_commit_leaves_no_receipt_and_the_file_is_swept(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let mut settings = test_settings(&database);
+    taking_files(&mut settings);
+    let start = |settings: Settings| async move {
+        let clock = Arc::new(FixedClock::new(crate::helpers::inside_seed_window()));
+        let app = Application::build(settings, clock).await.expect("application builds");
+        let (url, stop, writer) = (app.url.clone(), app.stop_handle(), app.writer.clone());
+        let task = tokio::spawn(app.run_until_stopped());
+        (url, stop, writer, task)
+    };
+    let (url, stop, writer, task) = start(settings.clone()).await;
+    // The writer holds the submission between writing its file and committing it.
+    writer.pause();
+    let client = reqwest::Client::new();
+    let form = with_files(&api_submission("basic-rules", "lost in a crash"), &[("a.pdf", PDF)]);
+    let request = tokio::spawn(client.post(format!("{url}{API}")).multipart(form).send());
+    let mut waited = 0;
+    while !files_on_disk(&settings.data_dir).iter().any(|f| f.ends_with(".pdf")) {
+        waited += 1;
+        assert!(waited < 400, "the file was never written");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    // The process dies: no graceful stop, the queued submission is never committed.
+    drop(stop.stop(false));
+    task.abort();
+    assert!(request.await.unwrap().is_err(), "no answer, so no receipt");
+
+    let mut again = settings.clone();
+    again.attachments.orphan_grace_secs = 1;
+    let (_url, stop, _writer, _task) = start(again).await;
+    let mut waited = 0;
+    while !files_on_disk(&settings.data_dir).is_empty() {
+        waited += 1;
+        assert!(waited < 400, "the unrecorded file was not swept: {:?}", files_on_disk(&settings.data_dir));
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let db = pubcom::db::Db::connect(&database.url, 1).unwrap();
+    let count = db
+        .run(|c| {
+            use diesel::prelude::*;
+            Ok(pubcom::db::schema::submissions::table.count().get_result::<i64>(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    drop(stop.stop(false));
+}
