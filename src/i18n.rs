@@ -258,30 +258,33 @@ pub fn field_message(locale: Locale, error: &FieldError) -> String {
     }
 }
 
+/// A size limit, which is a round number: "10 MB", "64 KB".
+pub fn limit_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{} MB", format!("{:.1}", b as f64 / 1048576.0).trim_end_matches(".0")),
+        b => format!("{} KB", (b as f64 / 1024.0).ceil()),
+    }
+}
+
 /// What is wrong with an attached file, naming it, and what to do.
 pub fn attachment_message(locale: Locale, problem: &AttachmentProblem) -> String {
     use AttachmentProblem::*;
-    // Limits are round numbers: 10 MB, 64 KB.
-    let mb = |bytes: u64| match bytes {
-        b if b >= 1024 * 1024 => format!("{} MB", format!("{:.1}", b as f64 / 1048576.0).trim_end_matches(".0")),
-        b => format!("{} KB", (b as f64 / 1024.0).ceil()),
-    };
     match (locale, problem) {
         (Locale::Ja, NotAccepted) => "この意見募集では、ファイルを添付できません。".into(),
         (Locale::En, NotAccepted) => "This consultation does not take attached files".into(),
         (Locale::Ja, TooManyFiles { max }) => format!("添付できるファイルは{max}個までです。"),
         (Locale::En, TooManyFiles { max }) => format!("Attach at most {max} files"),
         (Locale::Ja, FileTooLarge { name, max_bytes }) => {
-            format!("「{name}」は大きすぎます。1ファイル{}までにしてください。", mb(*max_bytes))
+            format!("「{name}」は大きすぎます。1ファイル{}までにしてください。", limit_size(*max_bytes))
         }
         (Locale::En, FileTooLarge { name, max_bytes }) => {
-            format!("\"{name}\" is too large: each file may be at most {}", mb(*max_bytes))
+            format!("\"{name}\" is too large: each file may be at most {}", limit_size(*max_bytes))
         }
         (Locale::Ja, TotalTooLarge { max_bytes }) => {
-            format!("添付ファイルの合計は{}までです。ファイルを減らしてください。", mb(*max_bytes))
+            format!("添付ファイルの合計は{}までです。ファイルを減らしてください。", limit_size(*max_bytes))
         }
         (Locale::En, TotalTooLarge { max_bytes }) => {
-            format!("The attached files may total at most {}: attach fewer", mb(*max_bytes))
+            format!("The attached files may total at most {}: attach fewer", limit_size(*max_bytes))
         }
         (Locale::Ja, WrongType { name }) => {
             format!("「{name}」は受け付けられない種類のファイルです。PDF、画像（PNG・JPEG）、テキストなどの受け付ける形式で添付してください。")
@@ -295,6 +298,10 @@ pub fn attachment_message(locale: Locale, problem: &AttachmentProblem) -> String
             format!("「{name}」はウイルス検査で受け付けられませんでした。ファイルを確認してください。")
         }
         (Locale::En, Refused { name }) => format!("\"{name}\" was refused by the virus check: check the file"),
+        (Locale::Ja, Missing { name }) => {
+            format!("「{name}」は保存期間を過ぎたため破棄されました。もう一度添付してください。")
+        }
+        (Locale::En, Missing { name }) => format!("\"{name}\" was kept too long and discarded: attach it again"),
     }
 }
 

@@ -44,6 +44,32 @@ pub struct Received {
 }
 
 impl Received {
+    /// The file as a form carries it between its steps (sealed by the form's token):
+    /// `stored name|size|sha256|name as sent`. Only kept files can be carried.
+    pub fn to_staged(&self) -> Option<String> {
+        let stored = self.stored_name.as_deref()?;
+        Some(format!("{stored}|{}|{}|{}", self.size, self.sha256, self.original_name))
+    }
+
+    /// Reads what `to_staged` wrote; the type comes back from the stored name's extension.
+    pub fn from_staged(staged: &str) -> Option<Received> {
+        let mut parts = staged.splitn(4, '|');
+        let (stored, size, sha256, original) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let (random, extension) = stored.split_once('.')?;
+        let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex(random, 32) || !hex(sha256, 64) {
+            return None;
+        }
+        let file_type = FileType::ALL.into_iter().find(|t| t.extension() == extension)?;
+        Some(Received {
+            stored_name: Some(stored.to_string()),
+            original_name: original.to_string(),
+            size: size.parse().ok()?,
+            sha256: sha256.to_string(),
+            file_type: Some(file_type),
+        })
+    }
+
     /// The name shown on the receipt and given to downloads.
     pub fn display_name(&self) -> String {
         self.file_type.map_or_else(|| self.original_name.clone(), |t| t.display_name(&self.original_name))

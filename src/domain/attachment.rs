@@ -44,6 +44,19 @@ impl FileType {
         }
     }
 
+    /// The kind's name as people know it, the same in both languages.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileType::Pdf => "PDF",
+            FileType::Png => "PNG",
+            FileType::Jpeg => "JPEG",
+            FileType::Text => "TXT",
+            FileType::Docx => "Word (.docx)",
+            FileType::Xlsx => "Excel (.xlsx)",
+            FileType::Pptx => "PowerPoint (.pptx)",
+        }
+    }
+
     pub fn from_content_type(content_type: &str) -> Option<FileType> {
         FileType::ALL.into_iter().find(|t| t.content_type() == content_type)
     }
@@ -135,6 +148,7 @@ pub enum AttachmentProblem {
     WrongType { name: String },
     Empty { name: String },
     Refused { name: String },
+    Missing { name: String },
 }
 
 /// One file as it arrived: its name as sent and its size (its bytes may be on disk already).
@@ -145,6 +159,8 @@ pub struct Offered<'a> {
     pub detected: Option<FileType>,
     /// The configured virus scanner refused it.
     pub scan_refused: bool,
+    /// Kept between the form's steps, it is no longer on disk (kept too long).
+    pub missing: bool,
 }
 
 /// Checks what was attached against the consultation's rules; every problem is listed.
@@ -167,6 +183,8 @@ pub fn check(rules: Option<&AttachmentRules>, files: &[Offered<'_>]) -> Result<(
             problems.push(AttachmentProblem::FileTooLarge { name, max_bytes: rules.max_file_bytes });
         } else if !f.detected.is_some_and(|t| rules.types.contains(&t)) {
             problems.push(AttachmentProblem::WrongType { name });
+        } else if f.missing {
+            problems.push(AttachmentProblem::Missing { name });
         } else if f.scan_refused {
             problems.push(AttachmentProblem::Refused { name });
         }
@@ -213,7 +231,8 @@ mod tests {
     #[test]
     fn every_problem_names_its_file() {
         let r = rules();
-        let ok = |name, size| Offered { name, size, detected: Some(FileType::Pdf), scan_refused: false };
+        let ok =
+            |name, size| Offered { name, size, detected: Some(FileType::Pdf), scan_refused: false, missing: false };
         assert_eq!(check(Some(&r), &[ok("a.pdf", 100), ok("b.pdf", 50)]), Ok(()));
         assert_eq!(check(None, &[]), Ok(()), "no files, nothing to check");
         assert_eq!(check(None, &[ok("a.pdf", 1)]), Err(vec![AttachmentProblem::NotAccepted]));
@@ -221,9 +240,21 @@ mod tests {
             Some(&r),
             &[
                 ok("big.pdf", 101),
-                Offered { name: "page.html", size: 10, detected: None, scan_refused: false },
-                Offered { name: "sheet.xlsx", size: 10, detected: Some(FileType::Xlsx), scan_refused: false },
-                Offered { name: "eicar.txt", size: 68, detected: Some(FileType::Text), scan_refused: true },
+                Offered { name: "page.html", size: 10, detected: None, scan_refused: false, missing: false },
+                Offered {
+                    name: "sheet.xlsx",
+                    size: 10,
+                    detected: Some(FileType::Xlsx),
+                    scan_refused: false,
+                    missing: false,
+                },
+                Offered {
+                    name: "eicar.txt",
+                    size: 68,
+                    detected: Some(FileType::Text),
+                    scan_refused: true,
+                    missing: false,
+                },
             ],
         )
         .unwrap_err();
@@ -243,6 +274,8 @@ mod tests {
             Err(vec![AttachmentProblem::TotalTooLarge { max_bytes: 150 }])
         );
         assert_eq!(check(Some(&r), &[ok("e.pdf", 0)]), Err(vec![AttachmentProblem::Empty { name: "e.pdf".into() }]));
+        let gone = Offered { missing: true, ..ok("kept.pdf", 10) };
+        assert_eq!(check(Some(&r), &[gone]), Err(vec![AttachmentProblem::Missing { name: "kept.pdf".into() }]));
     }
 
     #[test]

@@ -290,6 +290,7 @@ pub async fn submit(
         client,
         idempotency_key: key,
         attachments,
+        files_staged: false,
     };
     let accepted = state.intake.submit(Some(admission), submission).await.api()?;
     let status = if accepted.new { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };

@@ -2,16 +2,19 @@
 //! field-by-field errors, the person's text kept at every step, a CSRF token that is also the
 //! idempotency key, and a honeypot.
 use super::error::{AppError, ErrorKind, OrRespond, RETRY_AFTER_BUSY_SECS};
+use super::form_files::{self, FileItem};
 use super::page::{html_no_store, render, PageContext};
-use super::security::{form_cookie_value, read_body};
+use super::security::form_cookie_value;
 use super::view::{draft_items, summary, DraftItem, Summary};
 use super::{remember_locale, request_locale, AppState};
 use crate::app::intake::{PublicSubmission, Refusal};
 use crate::db::consultations::StoredConsultation;
+use crate::domain::attachment::AttachmentProblem;
 use crate::domain::consultation::SubmitterField;
 use crate::domain::submission::OpinionInput;
 use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus};
 use crate::i18n::{self, Tr};
+use crate::uploads::Received;
 use crate::web::page::see_other;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
@@ -59,6 +62,10 @@ struct FormPage {
     can_add: bool,
     honeypot: &'static str,
     notes_html: crate::markdown::SanitizedHtml,
+    /// Set when the consultation takes files: the input's hint and `accept` list.
+    takes_files: Option<(String, String)>,
+    files: Vec<FileItem>,
+    file_errors: Vec<String>,
 }
 
 #[derive(Template)]
@@ -70,6 +77,7 @@ struct ConfirmPage {
     v: SubmissionInput,
     blocks: Vec<OpinionBlock>,
     has_notes: bool,
+    files: Vec<FileItem>,
 }
 
 #[derive(Template)]
@@ -114,6 +122,11 @@ struct FormRequest<'a> {
     stored: &'a StoredConsultation,
     locale: Locale,
     token: String,
+    /// The form's nonce (empty before a token was checked), which files are sealed to.
+    nonce: &'a str,
+    /// Files the form carries to its next step.
+    files: &'a [Received],
+    file_problems: &'a [AttachmentProblem],
 }
 
 impl FormRequest<'_> {
@@ -177,13 +190,25 @@ impl FormRequest<'_> {
             v,
             drafts: draft_items(c, locale),
             errors: {
-                let mut in_page_order: Vec<&FieldError> = errors.iter().collect();
-                in_page_order.sort_by_key(|e| e.field.page_order());
-                in_page_order
-                    .into_iter()
-                    .map(|e| ErrorLink { id: e.field.form_id(), message: i18n::field_message(locale, e) })
-                    .collect()
+                let mut in_page_order: Vec<((usize, usize, usize), ErrorLink)> = errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.field.page_order(),
+                            ErrorLink { id: e.field.form_id(), message: i18n::field_message(locale, e) },
+                        )
+                    })
+                    .collect();
+                // The files come after the opinion blocks, before the submitter's fields.
+                in_page_order.extend(self.file_problems.iter().map(|p| {
+                    ((1, usize::MAX, 0), ErrorLink { id: "files".into(), message: i18n::attachment_message(locale, p) })
+                }));
+                in_page_order.sort_by_key(|(order, _)| *order);
+                in_page_order.into_iter().map(|(_, link)| link).collect()
             },
+            takes_files: rules.attachments.as_ref().map(|r| (form_files::hint(r, locale), form_files::accept(r))),
+            files: form_files::items(&self.state.forms, self.nonce, self.files, locale),
+            file_errors: self.file_problems.iter().map(|p| i18n::attachment_message(locale, p)).collect(),
             e,
             submitter_inputs,
             required: Required {
@@ -233,7 +258,16 @@ pub async fn show(
     let locale = request_locale(&req);
     let stored = state.consultation_page(&slug, locale).await?;
     let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
-    let form = FormRequest { request: &req, state: &state, stored: &stored, locale, token };
+    let form = FormRequest {
+        request: &req,
+        state: &state,
+        stored: &stored,
+        locale,
+        token,
+        nonce: "",
+        files: &[],
+        file_problems: &[],
+    };
     let v = SubmissionInput { opinions: vec![OpinionInput::default()], locale, ..Default::default() };
     let notice = window_notice(&stored, locale, state.clock.now());
     let mut response = html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
@@ -258,8 +292,20 @@ impl FormRequest<'_> {
     fn refusal_page(&self, v: SubmissionInput, refusal: Refusal) -> Result<HttpResponse, AppError> {
         let t = Tr::new(self.locale);
         let (status, message, retry_after) = match refusal {
-            Refusal::Invalid(errors, _files) => {
-                return Ok(html_no_store(StatusCode::UNPROCESSABLE_ENTITY, self.form_page(v, errors, String::new())?))
+            Refusal::Invalid(errors, problems) => {
+                // The files a problem names go (from the disk too); the others stay attached.
+                let carried = form_files::carried(self.files.to_vec(), &problems);
+                let dropped: Vec<Received> = self.files.iter().filter(|f| !carried.contains(f)).cloned().collect();
+                let store = self.state.files.clone();
+                tokio::spawn(async move {
+                    for name in dropped.iter().filter_map(|f| f.stored_name.as_deref()) {
+                        store.remove(name).await;
+                    }
+                });
+                let again =
+                    FormRequest { token: self.token.clone(), files: &carried, file_problems: &problems, ..*self };
+                let page = again.form_page(v, errors, String::new())?;
+                return Ok(html_no_store(StatusCode::UNPROCESSABLE_ENTITY, page));
             }
             Refusal::Window { refusal: WindowRefusal::Closed, .. } => {
                 (StatusCode::FORBIDDEN, t.t("refused_closed"), None)
@@ -312,16 +358,14 @@ pub async fn post(
     // The instant that decides the window is taken first, before any slow work.
     let received_at = state.clock.now();
     let locale = request_locale(&req);
-    let body = read_body(&req, payload, state.settings.max_request_bytes).await.page(locale)?;
-    let pairs: HashMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-        .map_err(|e| AppError::html(locale, ErrorKind::BadRequest(e.to_string())))?
-        .into_iter()
-        .collect();
+    // Loaded first: its rules say whether the body may carry files, and how large.
+    let stored = state.consultation_page(&slug, locale).await?;
+    let form_files::FormBody { pairs, uploaded } =
+        form_files::read(&req, payload, &state, &stored).await.page(locale)?;
     // A language switch on a filled-in form keeps the text; otherwise the language the
     // person chose on the form wins over headers.
     let switched: Option<Locale> = pairs.get("switch_lang").and_then(|l| l.parse().ok());
     let locale = switched.or_else(|| pairs.get("lang").and_then(|l| l.parse().ok())).unwrap_or(locale);
-    let stored = state.consultation_page(&slug, locale).await?;
     let c = &stored.consultation;
     let mut v = typed(&pairs, c.rules.max_opinions + 1, locale);
     let t = Tr::new(locale);
@@ -332,8 +376,18 @@ pub async fn post(
     let Some(nonce) = state.forms.verify(&cookie, &token).map(str::to_string) else {
         // Not our form, or cookies are off: keep the text, give a fresh token, ask again.
         state.metrics.refused_token.inc();
+        state.intake.discard(&uploaded).await;
         let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
-        let form = FormRequest { request: &req, state: &state, stored: &stored, locale, token };
+        let form = FormRequest {
+            request: &req,
+            state: &state,
+            stored: &stored,
+            locale,
+            token,
+            nonce: "",
+            files: &[],
+            file_problems: &[],
+        };
         let page = form.form_page(v, Vec::new(), t.t("refused_token").to_string())?;
         let mut response = html_no_store(StatusCode::FORBIDDEN, page);
         if let Some(cookie) = new_cookie {
@@ -341,7 +395,25 @@ pub async fn post(
         }
         return Ok(response);
     };
-    let form = FormRequest { request: &req, state: &state, stored: &stored, locale, token };
+    let mut files = form_files::kept(&state.forms, &nonce, &pairs);
+    // "Remove" on a file: it goes from the list and from the disk.
+    if let Some(index) = action.strip_prefix("detach-").and_then(|i| i.parse::<usize>().ok()) {
+        if index < files.len() {
+            let gone = files.remove(index);
+            state.intake.discard(std::slice::from_ref(&gone)).await;
+        }
+    }
+    files.extend(uploaded);
+    let form = FormRequest {
+        request: &req,
+        state: &state,
+        stored: &stored,
+        locale,
+        token,
+        nonce: &nonce,
+        files: &files,
+        file_problems: &[],
+    };
 
     if pairs.get(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
         // Filled only by robots; a person who somehow did still gets their text back.
@@ -357,7 +429,7 @@ pub async fn post(
         return Ok(html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?));
     }
     match action {
-        "add" | "edit" => {
+        _ if matches!(action, "add" | "edit") || action.starts_with("detach-") => {
             if let Err(refusal) = c.admit_online(received_at) {
                 let window = Refusal::Window { refusal, opens_at: c.opens_at, closes_at: c.closes_at };
                 return form.refusal_page(v, window);
@@ -367,9 +439,10 @@ pub async fn post(
             }
             Ok(html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), String::new())?))
         }
-        "confirm" => match state.intake.check(&stored, v.clone(), &[], received_at).await {
+        "confirm" => match state.intake.check(&stored, v.clone(), &files, received_at).await {
             Ok(_) => {
                 let page = ConfirmPage {
+                    files: form_files::items(&state.forms, &nonce, &files, locale),
                     page: PageContext::new(locale, t.t("confirm_heading").into(), format!("/c/{}/submit", c.slug)),
                     s: summary(c, locale, received_at),
                     token: form.token.clone(),
@@ -388,8 +461,9 @@ pub async fn post(
                 channel: Channel::Web,
                 received_at,
                 client: super::client::client_ip(&req),
-                idempotency_key: Some(nonce),
-                attachments: Vec::new(),
+                idempotency_key: Some(nonce.clone()),
+                attachments: files.clone(),
+                files_staged: true,
             };
             let has_email = !v.email.trim().is_empty();
             match state.intake.submit(None, submission).await {

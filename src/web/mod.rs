@@ -3,6 +3,7 @@ pub mod api;
 pub mod client;
 pub mod error;
 pub mod form;
+mod form_files;
 mod form_view;
 pub mod ops;
 pub mod page;

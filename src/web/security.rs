@@ -72,6 +72,26 @@ impl FormTokens {
         mac
     }
 
+    /// Seals `data` to one rendered form (its nonce), so a page can carry it and get it back
+    /// unchanged: the form's attached files between its steps.
+    pub fn seal(&self, nonce: &str, data: &str) -> String {
+        let tag: String = self
+            .mac(&format!("sealed\0{nonce}"), data)
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{tag}.{data}")
+    }
+
+    /// What `seal` sealed for this nonce, or `None` when it was not sealed by us for it.
+    pub fn unseal<'t>(&self, nonce: &str, sealed: &'t str) -> Option<&'t str> {
+        let (tag, data) = sealed.split_once('.')?;
+        let tag = decode_hex(tag)?;
+        self.mac(&format!("sealed\0{nonce}"), data).verify_slice(&tag).ok().map(|_| data)
+    }
+
     pub fn issue(&self, cookie: &str) -> String {
         let nonce = random_hex(16);
         let tag: String = self.mac(cookie, &nonce).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();

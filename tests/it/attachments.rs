@@ -185,3 +185,87 @@ async fn a_crash_before_the_commit_leaves_no_receipt_and_the_file_is_swept(backe
     assert_eq!(count, 0);
     drop(stop.stop(false));
 }
+
+/// The value of a hidden input, as the browser would send it back.
+fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let raw = html[start..].split('"').next()?;
+    Some(
+        raw.replace("&#39;", "'")
+            .replace("&#34;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+crate::on_both_backends!(the_form_keeps_files_from_step_to_step);
+async fn the_form_keeps_files_from_step_to_step(backend: Backend) {
+    let app = spawn_app_with(backend, taking_files).await;
+    let page = app.get("/c/ismap-2020/submit?lang=en").await.text().await.unwrap();
+    assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("type=\"file\" id=\"files\""));
+    assert!(page.contains("up to 3 files of 64 KB each: PDF, PNG, JPEG, TXT"), "the input says what it takes");
+    let token = crate::helpers::form_token(&page);
+    let text = |form: Form| {
+        form.text("token", token.clone())
+            .text("lang", "en")
+            .text("opinion_count", "1")
+            .text("agree_to_notes", "yes")
+            .text("opinion-0-draft", "basic-rules")
+            .text("opinion-0-body", "See the attached comments.")
+    };
+    let file = |name: &str, bytes: &[u8]| Part::bytes(bytes.to_vec()).file_name(name.to_string());
+    let post = |form: Form| app.client.post(format!("{}/c/ismap-2020/submit", app.url)).multipart(form).send();
+
+    // A wrong file is refused by name; the text and the good file stay.
+    let form = text(Form::new())
+        .text("action", "confirm")
+        .part("files", file("comments.pdf", PDF))
+        .part("files", file("table.pdf", b"<html>not a pdf</html>\x00"));
+    let refused = post(form).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains("href=\"#files\"") && refused.contains("&#34;table.pdf&#34; is not a kind of file"),
+        "{refused}"
+    );
+    assert!(refused.contains("See the attached comments."));
+    assert!(refused.contains("<span class=\"file-name\">comments.pdf</span>"), "the good file stays attached");
+    let kept = hidden(&refused, "attached-0").expect("the kept file rides in a hidden field");
+    assert!(hidden(&refused, "attached-1").is_none());
+
+    // Confirm: the file is listed and carried without being sent again.
+    let review = post(text(Form::new()).text("action", "confirm").text("attached-0", kept.clone())).await.unwrap();
+    assert_eq!(review.status(), 200);
+    let review = review.text().await.unwrap();
+    assert!(review.contains("<span class=\"file-name\">comments.pdf</span>"));
+    let carried = hidden(&review, "attached-0").unwrap();
+
+    // A seal someone changed, or one made for another form, attaches nothing.
+    let forged = format!("00{}", &carried[2..]);
+    for attached in [forged, carried.clone()] {
+        let page = app.get("/c/ismap-2020/submit?lang=en").await.text().await.unwrap();
+        let other = Form::new()
+            .text("token", crate::helpers::form_token(&page))
+            .text("opinion_count", "1")
+            .text("agree_to_notes", "yes")
+            .text("opinion-0-body", "Another form.")
+            .text("action", "send")
+            .text("attached-0", attached);
+        let sent = post(other).await.unwrap();
+        assert_eq!(sent.status(), 303);
+        let listed = app.get(sent.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+        assert!(!listed.contains("id=\"attachments\""), "nothing attached");
+    }
+
+    // Sent from its own form, the file is attached; a double click gives one receipt.
+    let send = |attached: String| text(Form::new()).text("action", "send").text("attached-0", attached);
+    let (a, b) = tokio::join!(post(send(carried.clone())), post(send(carried.clone())));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.headers()["location"], b.headers()["location"], "one receipt for a double click");
+    let page = app.get(a.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+    assert!(page.contains(&sha256(PDF)), "the receipt lists the file with its hash");
+    assert_eq!(app.count("attachments").await, 1);
+    assert_eq!(files_on_disk(&data_dir(&app)).iter().filter(|f| f.ends_with(".pdf")).count(), 1);
+}

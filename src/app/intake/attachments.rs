@@ -19,20 +19,20 @@ impl AttachmentIntake {
         rules: Option<&AttachmentRules>,
         files: &[Received],
     ) -> Result<(), Vec<AttachmentProblem>> {
-        let mut refused = Vec::with_capacity(files.len());
+        let mut offered = Vec::with_capacity(files.len());
         for f in files {
-            refused.push(self.scan_refuses(f).await);
-        }
-        let offered: Vec<Offered<'_>> = files
-            .iter()
-            .zip(&refused)
-            .map(|(f, &scan_refused)| Offered {
+            let on_disk = match &f.stored_name {
+                Some(name) => tokio::fs::metadata(self.store.dir().join(name)).await.is_ok(),
+                None => true,
+            };
+            offered.push(Offered {
                 name: &f.original_name,
                 size: f.size,
                 detected: f.file_type,
-                scan_refused,
-            })
-            .collect();
+                scan_refused: on_disk && self.scan_refuses(f).await,
+                missing: !on_disk,
+            });
+        }
         attachment::check(rules, &offered)
     }
 

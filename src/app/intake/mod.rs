@@ -41,8 +41,11 @@ pub struct PublicSubmission {
     pub received_at: DateTime<Utc>,
     pub client: Option<IpAddr>,
     pub idempotency_key: Option<String>,
-    /// Files attached to it, already on disk; removed again unless it is stored.
+    /// Files attached to it, already on disk. The API's are removed again unless it is stored
+    /// now; the form's are kept between its steps (`files_staged`), so a refusal or a double
+    /// click never loses them, and the worker's sweep removes those never sent.
     pub attachments: Vec<crate::uploads::Received>,
+    pub files_staged: bool,
 }
 
 /// Why a submission was not stored. Nothing of it was kept.
@@ -151,9 +154,10 @@ impl Intake {
     /// answering only after it is committed.
     pub async fn submit(&self, admitted: Option<Admission>, mut s: PublicSubmission) -> Result<Accepted, Refusal> {
         let files = std::mem::take(&mut s.attachments);
+        let staged = s.files_staged;
         let outcome = self.submit_with(admitted, s, files.clone()).await;
         // Files stay only with a submission stored now; a replayed key keeps the first ones.
-        if !matches!(outcome, Ok(Accepted { new: true, .. })) {
+        if !staged && !matches!(outcome, Ok(Accepted { new: true, .. })) {
             self.attachments.discard(&files).await;
         }
         outcome
