@@ -1,5 +1,6 @@
 //! pubcom: public-comment intake. See README.md for what it does and how to run it.
 pub mod app;
+pub mod attachment_text;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -1,7 +1,8 @@
 //! Files attached to submissions: by the submitter online (with their SHA-256, published only
 //! once staff mark them publishable) or by staff as scans of a letter or fax.
 use super::schema::{attachments, submissions};
-use super::{DbConnection, DbError};
+use super::{from_db_time, DbConnection, DbError};
+use crate::domain::attachment::FileType;
 use crate::uploads::Received;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -78,6 +79,13 @@ pub fn insert_public(
                 attachments::sha256.eq(&f.sha256),
             ))
             .execute(conn)?;
+        if matches!(kind, FileType::Pdf | FileType::Text) {
+            let id: i64 = attachments::table
+                .filter(attachments::stored_name.eq(stored_name))
+                .select(attachments::id)
+                .first(conn)?;
+            super::jobs::queue(conn, super::jobs::EXTRACT_TEXT, &id.to_string(), from_db_time(created_at))?;
+        }
     }
     Ok(())
 }

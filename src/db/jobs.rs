@@ -10,6 +10,8 @@ use diesel::sql_types::{BigInt, Text};
 pub const SCAN_PERSONAL_DATA: &str = "scan_personal_data";
 /// Fingerprint the opinions of the submissions listed and place them in campaigns.
 pub const FINGERPRINT: &str = "fingerprint";
+/// Read the text of one attached file for the search (payload: the attachment's id).
+pub const EXTRACT_TEXT: &str = "extract_attachment_text";
 /// Re-cluster the campaigns of one consultation (payload: its id).
 pub const RECLUSTER: &str = "recluster";
 

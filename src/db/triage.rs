@@ -97,6 +97,10 @@ fn in_chunks(ids: &[i64], mut update: impl FnMut(&[i64]) -> Result<usize, DbErro
     ids.chunks(500).try_fold(0, |changed, chunk| Ok(changed + update(chunk)?))
 }
 
+/// Text read from a submission's attached files counts as that submission's opinions' text.
+const IN_ATTACHED_TEXT: &str =
+    " OR opinions.submission_id IN (SELECT submission_id FROM attachments WHERE extracted_text LIKE ";
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -165,25 +169,33 @@ fn filtered(filter: &OpinionFilter, sqlite: bool) -> Boxed<'static> {
             // matches are then one lookup list checked per row (0.02 s).
             let quoted = format!("\"{}\"", text.replace('"', "\"\""));
             q.filter(
-                diesel::dsl::sql::<Bool>("+opinions.id IN (SELECT rowid FROM opinions_fts WHERE opinions_fts MATCH ")
+                diesel::dsl::sql::<Bool>("(+opinions.id IN (SELECT rowid FROM opinions_fts WHERE opinions_fts MATCH ")
                     .bind::<Text, _>(quoted)
-                    .sql(")"),
+                    .sql(")")
+                    .sql(IN_ATTACHED_TEXT)
+                    .bind::<Text, _>(pattern)
+                    .sql(" ESCAPE '\\'))"),
             )
         } else if sqlite {
             q.filter(
                 diesel::dsl::sql::<Bool>("(opinions.body LIKE ")
                     .bind::<Text, _>(pattern.clone())
                     .sql(" ESCAPE '\\' OR opinions.reason LIKE ")
+                    .bind::<Text, _>(pattern.clone())
+                    .sql(" ESCAPE '\\'")
+                    .sql(IN_ATTACHED_TEXT)
                     .bind::<Text, _>(pattern)
-                    .sql(" ESCAPE '\\')"),
+                    .sql(" ESCAPE '\\'))"),
             )
         } else {
             q.filter(
                 diesel::dsl::sql::<Bool>("(opinions.body ILIKE ")
                     .bind::<Text, _>(pattern.clone())
                     .sql(" OR opinions.reason ILIKE ")
+                    .bind::<Text, _>(pattern.clone())
+                    .sql(" OR opinions.submission_id IN (SELECT submission_id FROM attachments WHERE extracted_text ILIKE ")
                     .bind::<Text, _>(pattern)
-                    .sql(")"),
+                    .sql("))"),
             )
         };
     }

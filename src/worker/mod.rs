@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+mod attachments;
 mod emails;
 
 const BATCH: i64 = 200;
@@ -64,6 +65,9 @@ impl Worker {
             let scanned = self.scan_once().await.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "personal-data scan failed");
                 0
+            }) + self.extract_once().await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "reading attached files' text failed");
+                0
             });
             if *shutdown.borrow() {
                 return;
@@ -80,19 +84,6 @@ impl Worker {
                 return;
             }
         }
-    }
-
-    /// Removes attached files older than `grace` that no row records: left by a crash between
-    /// writing a file and committing its submission, by a refusal, or by a confirmation page
-    /// never sent.
-    async fn sweep_attachments(&self, grace: std::time::Duration) -> std::io::Result<usize> {
-        let store = crate::files::AttachmentStore::new(&self.settings.data_dir);
-        let db = self.db.clone();
-        store
-            .sweep(grace, |names| async move {
-                db.run(move |c| db::attachments::recorded(c, &names)).await.map_err(std::io::Error::other)
-            })
-            .await
     }
 
     /// Fingerprints and clusters whatever is queued, yielding to intake: while submissions

@@ -269,3 +269,54 @@ async fn the_form_keeps_files_from_step_to_step(backend: Backend) {
     assert_eq!(app.count("attachments").await, 1);
     assert_eq!(files_on_disk(&data_dir(&app)).iter().filter(|f| f.ends_with(".pdf")).count(), 1);
 }
+
+/// A one-page PDF that says `text` in Helvetica, with a correct cross-reference table.
+pub fn pdf_saying(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 12 Tf 72 712 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    pdf
+}
+
+crate::on_both_backends!(the_triage_search_finds_text_inside_an_attached_pdf);
+async fn the_triage_search_finds_text_inside_an_attached_pdf(backend: Backend) {
+    let app = spawn_app_with(backend, taking_files).await;
+    let pdf = pdf_saying("Quarterly penetration testing schedule");
+    let form = with_files(&api_submission("basic-rules", "Please see the table."), &[("table.pdf", &pdf)]);
+    assert_eq!(post(&app, form).await.status(), 201);
+    let other = app.post_json(API, &api_submission("basic-rules", "Nothing attached here.")).await;
+    assert_eq!(other.status(), 201);
+
+    let analyst = crate::staff::signed_in(&app, "ana", pubcom::domain::staff::Role::Analyst).await;
+    let mut found = String::new();
+    for _ in 0..200 {
+        found = analyst.get("/staff/c/ismap-2020/opinions?q=penetration+testing&lang=en").await.text().await.unwrap();
+        if found.contains("Please see the table.") {
+            break;
+        }
+        // The worker reads the file's text shortly after the submission is stored.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(found.contains("Please see the table."), "the PDF's words find its opinion: {found}");
+    assert!(!found.contains("Nothing attached here."));
+}
