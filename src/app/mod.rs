@@ -14,6 +14,7 @@
 //! - `accounts`: staff accounts, from the staff pages and the command line
 //! - `generate`: made-up submissions for trying triage at scale
 pub mod accounts;
+pub mod attachments;
 pub mod campaigns;
 pub mod contact;
 pub mod credentials;

@@ -2,7 +2,7 @@
 //! once staff mark them publishable) or by staff as scans of a letter or fax.
 use super::schema::{attachments, submissions};
 use super::{from_db_time, DbConnection, DbError};
-use crate::domain::attachment::FileType;
+use crate::domain::attachment::{FileCandidate, FileType};
 use crate::uploads::Received;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -137,4 +137,28 @@ pub fn recorded(conn: &mut DbConnection, names: &[String]) -> Result<HashSet<Str
 pub fn set_extracted_text(conn: &mut DbConnection, id: i64, text: &str) -> Result<(), DbError> {
     diesel::update(attachments::table.find(id)).set(attachments::extracted_text.eq(text)).execute(conn)?;
     Ok(())
+}
+
+/// Every file the public attached to the consultation's submissions, for publication.
+pub fn candidates(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<FileCandidate>, DbError> {
+    let rows: Vec<(AttachedFile, Option<NaiveDateTime>)> = attachments::table
+        .inner_join(submissions::table)
+        .filter(submissions::consultation_id.eq(consultation_id))
+        .filter(attachments::uploaded_by.is_null())
+        .order(attachments::id.asc())
+        .select((COLUMNS, submissions::withdrawn_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(f, withdrawn_at)| FileCandidate {
+            id: f.id,
+            submission_id: f.submission_id,
+            name: f.display_name(),
+            content_type: f.content_type,
+            size: f.size_bytes,
+            sha256: f.sha256.unwrap_or_default(),
+            publishable: f.publishable,
+            withdrawn: withdrawn_at.is_some(),
+        })
+        .collect())
 }

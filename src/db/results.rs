@@ -85,6 +85,7 @@ struct Snapshot {
     unresolved: Vec<(i64, usize)>,
     /// Campaign cluster of each clustered opinion.
     clusters: HashMap<i64, i64>,
+    files: Vec<crate::domain::attachment::FileCandidate>,
 }
 
 fn snapshot(conn: &mut DbConnection, consultation_id: i64) -> Result<Snapshot, DbError> {
@@ -94,6 +95,7 @@ fn snapshot(conn: &mut DbConnection, consultation_id: i64) -> Result<Snapshot, D
         withheld: redactions::withheld_in(conn, consultation_id)?,
         unresolved: redactions::unresolved_in(conn, consultation_id)?,
         clusters: campaigns::cluster_of_each(conn, consultation_id)?,
+        files: super::attachments::candidates(conn, consultation_id)?,
     })
 }
 
@@ -304,7 +306,7 @@ fn build_from(
     submissions_seen.sort_unstable();
     submissions_seen.dedup();
     let not_published = count_by(all.iter().filter_map(not_published_key));
-    let outcomes = all
+    let outcomes: Vec<PublishedOutcome> = all
         .iter()
         .map(|r| {
             let answer = answers.remove(&r.id);
@@ -317,6 +319,14 @@ fn build_from(
             PublishedOutcome { opinion_id: r.id, outcome: outcome.to_string(), answer }
         })
         .collect();
+    // Outcomes follow the rows one to one; only needed when someone attached files.
+    let answered: std::collections::HashSet<i64> = if data.files.is_empty() {
+        Default::default()
+    } else {
+        all.iter().zip(&outcomes).filter(|(_, o)| o.outcome == "answered").map(|(r, _)| r.submission_id).collect()
+    };
+    let (files, files_not_published) =
+        crate::domain::attachment::files_to_publish(data.files.clone(), |s| answered.contains(&s));
     let results = PublishedResults {
         consultation: c.slug.clone(),
         version,
@@ -337,8 +347,11 @@ fn build_from(
             published,
             distinct: distinct(all, &data.clusters),
             not_published,
+            files_published: files.len() as i64,
+            files_not_published,
         },
         sections,
+        files,
     };
     (results, outcomes)
 }

@@ -138,6 +138,62 @@ impl AttachmentRules {
     }
 }
 
+/// Why a file may not be marked publishable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishRefusal {
+    /// A scan staff made of a letter or fax: it shows the sender's name and address.
+    StaffScan,
+}
+
+/// Whether a file may be published once staff mark it: only what a submitter attached
+/// online; a scan of a letter carries its sender's personal data on its face.
+pub fn may_publish(scanned_by_staff: bool) -> Result<(), PublishRefusal> {
+    if scanned_by_staff {
+        Err(PublishRefusal::StaffScan)
+    } else {
+        Ok(())
+    }
+}
+
+/// A file the public attached, as publication sees it.
+#[derive(Debug, Clone)]
+pub struct FileCandidate {
+    pub id: i64,
+    pub submission_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub publishable: bool,
+    pub withdrawn: bool,
+}
+
+/// A file as published with the results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedFile {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Which files go out with the results: those staff marked publishable, of a submission that
+/// was not withdrawn and has an opinion published with an answer. The rest are counted.
+pub fn files_to_publish(
+    files: Vec<FileCandidate>,
+    answered_submission: impl Fn(i64) -> bool,
+) -> (Vec<PublishedFile>, i64) {
+    let total = files.len() as i64;
+    let published: Vec<PublishedFile> = files
+        .into_iter()
+        .filter(|f| f.publishable && !f.withdrawn && answered_submission(f.submission_id))
+        .map(|f| PublishedFile { id: f.id, name: f.name, content_type: f.content_type, size: f.size, sha256: f.sha256 })
+        .collect();
+    let not_published = total - published.len() as i64;
+    (published, not_published)
+}
+
 /// Why an attached file was refused; each names the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttachmentProblem {
@@ -276,6 +332,35 @@ mod tests {
         assert_eq!(check(Some(&r), &[ok("e.pdf", 0)]), Err(vec![AttachmentProblem::Empty { name: "e.pdf".into() }]));
         let gone = Offered { missing: true, ..ok("kept.pdf", 10) };
         assert_eq!(check(Some(&r), &[gone]), Err(vec![AttachmentProblem::Missing { name: "kept.pdf".into() }]));
+    }
+
+    #[test]
+    fn only_marked_files_of_answered_submissions_are_published() {
+        let file = |id, submission_id, publishable, withdrawn| FileCandidate {
+            id,
+            submission_id,
+            name: format!("{id}.pdf"),
+            content_type: "application/pdf".into(),
+            size: 10,
+            sha256: String::new(),
+            publishable,
+            withdrawn,
+        };
+        let files = vec![
+            file(1, 10, true, false),
+            file(2, 10, false, false),
+            file(3, 11, true, false),
+            file(4, 12, true, true),
+        ];
+        let (published, not) = files_to_publish(files, |s| s == 10 || s == 12);
+        assert_eq!(published.iter().map(|f| f.id).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(not, 3, "unmarked, unanswered and withdrawn are counted, not published");
+    }
+
+    #[test]
+    fn scans_of_letters_are_never_published() {
+        assert_eq!(may_publish(true), Err(PublishRefusal::StaffScan));
+        assert_eq!(may_publish(false), Ok(()));
     }
 
     #[test]

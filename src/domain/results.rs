@@ -17,6 +17,9 @@ pub struct PublishedResults {
     pub window: Option<Window>,
     pub totals: Totals,
     pub sections: Vec<Section>,
+    /// Files submitters attached that staff marked publishable, as published in this version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<super::attachment::PublishedFile>,
 }
 
 /// The window as the results state it.
@@ -43,6 +46,11 @@ pub struct Totals {
     pub distinct: i64,
     /// Opinions whose text is not published, per reason.
     pub not_published: Vec<Count>,
+    /// Files the public attached: published with the results, and not published.
+    #[serde(default)]
+    pub files_published: i64,
+    #[serde(default)]
+    pub files_not_published: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

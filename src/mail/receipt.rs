@@ -17,6 +17,7 @@ pub struct OpinionView {
 /// One attached file as a receipt lists it: its name, its size and its SHA-256, so the
 /// sender can check that what was received is what they sent.
 pub struct FileLine {
+    pub id: i64,
     pub name: String,
     pub size: String,
     pub sha256: String,
@@ -26,6 +27,7 @@ pub fn file_lines(files: &[crate::db::attachments::AttachedFile], locale: Locale
     files
         .iter()
         .map(|f| FileLine {
+            id: f.id,
             name: f.display_name(),
             size: i18n::file_size(locale, f.size_bytes.max(0) as u64),
             sha256: f.sha256.clone().unwrap_or_default(),

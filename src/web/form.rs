@@ -1,7 +1,7 @@
 //! The public submission form: form → confirm → send → receipt (Post/Redirect/Get), with
 //! field-by-field errors, the person's text kept at every step, a CSRF token that is also the
 //! idempotency key, and a honeypot.
-use super::error::{AppError, ErrorKind, OrRespond, RETRY_AFTER_BUSY_SECS};
+use super::error::{AppError, ErrorKind, OrRespond};
 use super::form_files::{self, FileItem};
 use super::page::{html_no_store, render, PageContext};
 use super::security::form_cookie_value;
@@ -12,17 +12,18 @@ use crate::db::consultations::StoredConsultation;
 use crate::domain::attachment::AttachmentProblem;
 use crate::domain::consultation::SubmitterField;
 use crate::domain::submission::OpinionInput;
-use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowRefusal, WindowStatus};
+use crate::domain::{Channel, FieldError, FieldPath, Locale, SubmissionInput, WindowStatus};
 use crate::i18n::{self, Tr};
 use crate::uploads::Received;
 use crate::web::page::see_other;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use std::collections::HashMap;
 
 pub use super::form_view::{ErrorLink, Limits, OpinionBlock, Required, SubmitterErrors, SubmitterInput};
+
+mod refusal;
 
 pub const HONEYPOT: &str = "contact_website";
 
@@ -284,68 +285,6 @@ fn window_notice(stored: &StoredConsultation, locale: Locale, now: chrono::DateT
         WindowStatus::Open => String::new(),
         WindowStatus::Upcoming => t.t("not_open_yet").to_string(),
         WindowStatus::Closed => t.t("closed_now").to_string(),
-    }
-}
-
-impl FormRequest<'_> {
-    /// The page for a refusal of the intake pipeline, always with the person's text.
-    fn refusal_page(&self, v: SubmissionInput, refusal: Refusal) -> Result<HttpResponse, AppError> {
-        let t = Tr::new(self.locale);
-        let (status, message, retry_after) = match refusal {
-            Refusal::Invalid(errors, problems) => {
-                // The files a problem names go (from the disk too); the others stay attached.
-                let carried = form_files::carried(self.files.to_vec(), &problems);
-                let dropped: Vec<Received> = self.files.iter().filter(|f| !carried.contains(f)).cloned().collect();
-                let store = self.state.files.clone();
-                tokio::spawn(async move {
-                    for name in dropped.iter().filter_map(|f| f.stored_name.as_deref()) {
-                        store.remove(name).await;
-                    }
-                });
-                let again =
-                    FormRequest { token: self.token.clone(), files: &carried, file_problems: &problems, ..*self };
-                let page = again.form_page(v, errors, String::new())?;
-                return Ok(html_no_store(StatusCode::UNPROCESSABLE_ENTITY, page));
-            }
-            Refusal::Window { refusal: WindowRefusal::Closed, .. } => {
-                (StatusCode::FORBIDDEN, t.t("refused_closed"), None)
-            }
-            Refusal::Window { refusal: WindowRefusal::NotOpen, .. } => {
-                (StatusCode::FORBIDDEN, t.t("refused_not_open"), None)
-            }
-            Refusal::RateLimited { retry_after_secs } => {
-                (StatusCode::TOO_MANY_REQUESTS, t.t("error_rate_limited"), Some(retry_after_secs))
-            }
-            Refusal::Busy => (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_busy"), Some(RETRY_AFTER_BUSY_SECS)),
-            Refusal::KeyReused => {
-                // This form was sent already with other text: offer a fresh form that keeps it.
-                let (token, new_cookie) = self.state.forms.for_browser(self.request, self.state.secure_cookies());
-                let again = FormRequest { token, ..*self };
-                let page = again.form_page(v, Vec::new(), t.t("form_already_sent").to_string())?;
-                let mut response = html_no_store(StatusCode::CONFLICT, page);
-                if let Some(cookie) = new_cookie {
-                    let _ = response.add_cookie(&cookie);
-                }
-                return Ok(response);
-            }
-            Refusal::Failed(e) if e.is_storage_full() => {
-                tracing::error!(cause = %super::error::chain(&e), "storage unavailable: a web submission could not be stored");
-                (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_storage"), Some(RETRY_AFTER_BUSY_SECS))
-            }
-            Refusal::Failed(e) if e.is_unavailable() => {
-                tracing::warn!(cause = %super::error::chain(&e), "a web submission could not be stored");
-                (StatusCode::SERVICE_UNAVAILABLE, t.t("refused_busy"), Some(RETRY_AFTER_BUSY_SECS))
-            }
-            Refusal::Failed(e) => {
-                tracing::error!(cause = %super::error::chain(&e), "a web submission could not be stored");
-                (StatusCode::INTERNAL_SERVER_ERROR, t.t("error_generic"), None)
-            }
-        };
-        let mut response = html_no_store(status, self.refused_page(v, message.into())?);
-        if let Some(secs) = retry_after {
-            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
-        }
-        Ok(response)
     }
 }
 

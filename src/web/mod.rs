@@ -133,6 +133,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/receipt/{receipt}/withdrawal", web::post().to(receipt::withdraw))
                 .route("/results", web::get().to(results::page::page))
                 .route("/results/items/{section}/{item}", web::get().to(results::item::item))
+                .route("/results/files/{id}", web::get().to(results::files::download))
                 .route("/results.csv", web::get().to(results::export::csv_file))
                 .route("/results.json", web::get().to(results::export::json_file))
                 .route("/results.xlsx", web::get().to(results::export::xlsx_file)),

@@ -320,3 +320,107 @@ async fn the_triage_search_finds_text_inside_an_attached_pdf(backend: Backend) {
     assert!(found.contains("Please see the table."), "the PDF's words find its opinion: {found}");
     assert!(!found.contains("Nothing attached here."));
 }
+
+crate::on_both_backends!(only_files_marked_publishable_reach_the_public);
+async fn only_files_marked_publishable_reach_the_public(backend: Backend) {
+    use crate::triage::{approve, new_item, opinion_ids, post_opinion, publish};
+    use pubcom::domain::staff::Role;
+    let app = spawn_app_with(backend, taking_files).await;
+    let shown = pdf_saying("Shown table");
+    let kept = b"Kept back: it names Hanako Private at 1-2-3 Chiyoda.".to_vec();
+    let answered = with_files(
+        &api_submission("management-standards", "Define the audit interval."),
+        &[("shown.pdf", &shown), ("kept.txt", &kept)],
+    );
+    assert_eq!(post(&app, answered).await.status(), 201);
+    let unanswered = pdf_saying("Set aside");
+    let aside = with_files(&api_submission("basic-rules", "Unrelated to ISMAP."), &[("aside.pdf", &unanswered)]);
+    assert_eq!(post(&app, aside).await.status(), 201);
+    crate::publication::wait_for_scans(&app).await;
+    let ids = opinion_ids(&app).await;
+    let files: Vec<(i64, String)> = app
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use pubcom::db::schema::attachments;
+            Ok(attachments::table
+                .order(attachments::id)
+                .select((attachments::id, attachments::original_name))
+                .load(c)?)
+        })
+        .await
+        .unwrap();
+    let id_of = |name: &str| files.iter().find(|(_, n)| n == name).unwrap().0;
+
+    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2020, 5, 1, 3, 0, 0).unwrap());
+    let analyst = crate::staff::signed_in(&app, "analyst", Role::Analyst).await;
+    let approver = crate::staff::signed_in(&app, "approver", Role::Approver).await;
+    let page = analyst.get(&format!("/staff/opinions/{}?lang=en", ids[0])).await.text().await.unwrap();
+    assert!(page.contains("shown.pdf") && page.contains("kept.txt") && page.contains("Not published"), "{page}");
+    let mark = |opinion: i64, file: i64, publishable: &'static str| {
+        let analyst = &analyst;
+        async move {
+            let csrf = analyst.csrf().await;
+            let path = format!("/staff/opinions/{opinion}/attachments/{file}");
+            analyst.post(&path, &[("csrf", csrf.as_str()), ("publishable", publishable)]).await.status()
+        }
+    };
+    assert_eq!(mark(ids[0], id_of("shown.pdf"), "yes").await, 303);
+    assert_eq!(mark(ids[1], id_of("aside.pdf"), "yes").await, 303, "marked, but its opinion is not answered");
+    let state = [("action", "state"), ("state", "out_of_scope"), ("reason", "not about the drafts")];
+    assert_eq!(post_opinion(&analyst, ids[1], &state).await.status(), 303);
+    let item = new_item(&analyst, "management-standards", "We will state it.").await;
+    let link = [("action", "link"), ("item", &item.to_string())];
+    assert_eq!(post_opinion(&analyst, ids[0], &link).await.status(), 303);
+    approve(&approver, item).await;
+    let published = publish(&approver).await;
+    assert_eq!(published.status(), 303, "{}", published.text().await.unwrap());
+
+    let results = app.get("/c/ismap-2020/results?lang=en").await.text().await.unwrap();
+    let shown_link = format!("/c/ismap-2020/results/files/{}", id_of("shown.pdf"));
+    assert!(results.contains(&shown_link) && results.contains(&sha256(&shown)));
+    assert!(!results.contains("kept.txt") && !results.contains("aside.pdf"), "unmarked or unanswered: not published");
+    let json: serde_json::Value = app.get("/c/ismap-2020/results.json").await.json().await.unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 1);
+    assert_eq!(json["files"][0]["path"], shown_link.as_str());
+    assert_eq!(
+        (json["totals"]["files_published"].as_i64(), json["totals"]["files_not_published"].as_i64()),
+        (Some(1), Some(2))
+    );
+    let api: serde_json::Value = app.get("/api/v1/consultations/ismap-2020/results").await.json().await.unwrap();
+    assert_eq!(api["files"][0]["sha256"], sha256(&shown).as_str());
+    let csv = app.get("/c/ismap-2020/results.csv?lang=en").await.text().await.unwrap();
+    assert!(csv.contains(&sha256(&shown)) && !csv.contains(&sha256(&kept)));
+    for output in [&results, &csv, &json.to_string()] {
+        assert!(!output.contains("Hanako Private"), "the kept file's content never shows");
+    }
+
+    let download = app.get(&shown_link).await;
+    assert_eq!(download.status(), 200);
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(download.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), shown.as_slice());
+    for name in ["kept.txt", "aside.pdf"] {
+        let path = format!("/c/ismap-2020/results/files/{}", id_of(name));
+        assert_eq!(app.get(&path).await.status(), 404, "{name} is not downloadable");
+    }
+    // Staff withdraw the mark: the file is gone from the public at once.
+    assert_eq!(mark(ids[0], id_of("shown.pdf"), "no").await, 303);
+    assert_eq!(app.get(&shown_link).await.status(), 404);
+
+    // Staff downloads are audited.
+    let staff_copy = analyst.get(&format!("/staff/attachments/{}", id_of("kept.txt"))).await;
+    assert_eq!(staff_copy.status(), 200);
+    assert_eq!(staff_copy.bytes().await.unwrap().as_ref(), kept.as_slice());
+    let audit = app
+        .db
+        .run(|c| {
+            use diesel::prelude::*;
+            use pubcom::db::schema::audit_log;
+            Ok(audit_log::table.select(audit_log::action).load::<String>(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.iter().filter(|a| *a == "attachment_publishable").count(), 3);
+    assert!(audit.iter().any(|a| a == "attachment_download"));
+}

@@ -70,7 +70,18 @@ struct PublicResults<'a> {
     title: &'a Localized,
     window: Option<&'a Window>,
     totals: &'a Totals,
+    files: Vec<PublicFile<'a>>,
     sections: [PublicSection<'a>; 0],
+}
+
+/// A published attachment in the JSON: what it is, its hash, and where to download it.
+#[derive(Serialize)]
+struct PublicFile<'a> {
+    name: &'a str,
+    content_type: &'a str,
+    size: i64,
+    sha256: &'a str,
+    path: String,
 }
 
 /// `value` as JSON without its closing `[]}`, so that its last member's list can be written
@@ -92,6 +103,17 @@ pub fn write_json(db: &Db, r: &PublishedResults, locale: Locale, out: &mut dyn W
         title: &r.title,
         window: r.window.as_ref(),
         totals: &r.totals,
+        files: r
+            .files
+            .iter()
+            .map(|f| PublicFile {
+                name: &f.name,
+                content_type: &f.content_type,
+                size: f.size,
+                sha256: &f.sha256,
+                path: format!("/c/{}/results/files/{}", r.consultation, f.id),
+            })
+            .collect(),
         sections: [],
     };
     out.write_all(open_json(&head)?.as_bytes())?;
@@ -131,6 +153,11 @@ fn preamble(r: &PublishedResults, locale: Locale) -> Vec<Vec<String>> {
     let mut lines = vec![vec![Tr::new(locale).t("results_heading").to_string(), r.title.get(locale).to_string()]];
     lines.extend(f.window.into_iter().map(|(k, v)| vec![k, v]));
     lines.extend(f.totals.into_iter().chain(f.not_published).map(|(k, n)| vec![k, n.to_string()]));
+    let heading = Tr::new(locale).t("published_files_heading");
+    lines.extend(r.files.iter().map(|file| {
+        let path = format!("/c/{}/results/files/{}", r.consultation, file.id);
+        vec![heading.to_string(), file.name.clone(), file.size.to_string(), file.sha256.clone(), path]
+    }));
     lines
 }
 

@@ -3,6 +3,7 @@
 //! Every output carries the same fields; withheld text shows as a marker in the reader's
 //! language.
 pub mod export;
+pub mod files;
 pub mod item;
 pub mod page;
 pub mod stream;
@@ -190,6 +191,10 @@ pub fn facts(r: &PublishedResults, locale: Locale) -> Facts {
     totals.push((t.t("late_total").to_string(), r.totals.late));
     totals.push((t.t("late_accepted").to_string(), r.totals.late_accepted));
     totals.push((t.t("published_total").to_string(), r.totals.published));
+    if r.totals.files_published + r.totals.files_not_published > 0 {
+        totals.push((t.t("files_published_total").to_string(), r.totals.files_published));
+        totals.push((t.t("files_not_published_total").to_string(), r.totals.files_not_published));
+    }
     if r.totals.distinct > 0 {
         totals.push((t.t("distinct_total").to_string(), r.totals.distinct));
     }

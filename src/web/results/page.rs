@@ -54,6 +54,7 @@ struct ResultsPage {
     not_published: Vec<(String, i64)>,
     sections: Vec<SectionView>,
     final_document: String,
+    files: Vec<crate::mail::receipt::FileLine>,
 }
 
 fn item_view(
@@ -128,6 +129,7 @@ pub async fn page(
         not_published: Vec::new(),
         sections: Vec::new(),
         final_document: c.final_document_url.clone().unwrap_or_default(),
+        files: Vec::new(),
     };
     let status = match loaded {
         None if q.version.is_some() => return Err(AppError::html(locale, ErrorKind::NotFound)),
@@ -142,6 +144,7 @@ pub async fn page(
                 .collect();
             let inline = inline_opinions(&state, &r).await.page(locale)?;
             let f = facts(&r, locale);
+            page.files = super::files::lines(&r, locale);
             (page.window, page.totals, page.not_published) = (f.window, f.totals, f.not_published);
             page.sections = r
                 .sections

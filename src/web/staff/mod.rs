@@ -69,6 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/opinions/{id}/redactions", web::post().to(triage::redaction::withhold))
             .route("/opinions/{id}/redactions/{redaction}", web::post().to(triage::redaction::decide))
             .route("/opinions/{id}/contact", web::post().to(triage::redaction::reveal_contact))
+            .route("/opinions/{id}/attachments/{attachment}", web::post().to(triage::files::mark))
             .route("/c/{slug}/redactions.csv", web::get().to(triage::redaction::export))
             .route("/c/{slug}/campaigns", web::get().to(campaigns::list))
             .route("/c/{slug}/campaigns.csv", web::get().to(campaigns::export))

@@ -5,9 +5,9 @@ use super::{canonical, load, Loaded};
 use crate::app::contact::{self, Whose};
 use crate::app::transcription;
 use crate::db::transcriptions::{self as tdb, Contact};
+use crate::domain::attachment::FileType;
 use crate::domain::staff::Permission;
 use crate::domain::transcription::Verification;
-use crate::files::FileKind;
 use crate::i18n::{self, channel_label, verification_label, Tr};
 use crate::web::error::{AppError, ErrorKind, OrRefused, OrRespond};
 use crate::web::page::{html_no_store as html, render, PageContext};
@@ -229,13 +229,20 @@ pub async fn download(
     let downloaded =
         transcription::download(&state.db, &state.files, staff.actor(), id.into_inner(), state.clock.now()).await;
     let Ok((attachment, bytes)) = downloaded.refused_page(locale)?;
-    let kind = FileKind::from_content_type(&attachment.content_type).ok_or_else(|| {
+    let kind = FileType::from_content_type(&attachment.content_type).ok_or_else(|| {
         AppError::html(locale, ErrorKind::internal(format!("attachment {} has an unknown type", attachment.id)))
     })?;
-    let name = kind.download_name(&attachment.original_name);
     Ok(HttpResponse::Ok()
         .content_type(kind.content_type())
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
+        .insert_header(("Content-Disposition", attachment_disposition(&kind.display_name(&attachment.original_name))))
         .insert_header(("Cache-Control", "no-store"))
         .body(bytes))
+}
+
+/// `Content-Disposition: attachment` with the name in ASCII for old clients and in UTF-8
+/// (RFC 6266) for the rest, so a Japanese file name survives the download.
+pub fn attachment_disposition(name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::web::error::percent_encode(name))
 }

@@ -1,6 +1,7 @@
 //! Triage: per-draft counts, filtered opinion lists with keyset pagination and search, bulk
 //! changes on a selection or on everything a filter matches, and one opinion's page.
 pub mod bulk;
+pub mod files;
 pub mod filter;
 pub mod list;
 pub mod opinion;

@@ -56,6 +56,7 @@ struct OpinionPage {
     reasons: Vec<Choice>,
     fields: Vec<Choice>,
     message: String,
+    files: Vec<super::files::StaffFile>,
 }
 
 /// What a page shows besides the opinion: a refusal, or contact details just revealed.
@@ -96,10 +97,16 @@ pub(super) async fn opinion_page(
 ) -> Result<HttpResponse, AppError> {
     let locale = request_locale(req);
     let (o, stored) = load(state, locale, id).await?;
-    let (tags, notes, rows) = state
+    let submission = o.submission_id;
+    let (tags, notes, rows, files) = state
         .db
         .run(move |c| {
-            Ok((annotations::tags_of(c, &[id])?, annotations::notes_of(c, id)?, redactions::of_opinion(c, id)?))
+            Ok((
+                annotations::tags_of(c, &[id])?,
+                annotations::notes_of(c, id)?,
+                redactions::of_opinion(c, id)?,
+                crate::db::attachments::of_submission(c, submission)?,
+            ))
         })
         .await
         .page(locale)?;
@@ -140,6 +147,7 @@ pub(super) async fn opinion_page(
         reasons: reason_choices(locale),
         fields: field_choices(locale),
         message: extra.message,
+        files: super::files::views(&files, locale),
         o,
     };
     Ok(html(extra.status, render(&page).page(locale)?))
