@@ -85,6 +85,8 @@ async fn every_page_passes_axe_in_both_languages() {
     let receipt = crate::triage::submit(&app, api_submission("basic-rules", "個人情報の扱いについて")).await;
     audit.both("/").await;
     audit.both("/c/ismap-2020").await;
+    // The demo takes attached files: its form has the file input.
+    audit.both("/c/demo-open/submit").await;
     audit.both("/c/ismap-2020/receipt").await;
     audit.both(&format!("/c/ismap-2020/receipt/{receipt}")).await;
     audit.both(&format!("/c/ismap-2020/receipt/{receipt}/withdrawal")).await;

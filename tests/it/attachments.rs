@@ -424,3 +424,31 @@ async fn only_files_marked_publishable_reach_the_public(backend: Backend) {
     assert_eq!(audit.iter().filter(|a| *a == "attachment_publishable").count(), 3);
     assert!(audit.iter().any(|a| a == "attachment_download"));
 }
+
+/// Real Chromium: a file chosen in the form's file input travels through the confirmation to
+/// the receipt, which lists it with its hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_is_attached_through_the_form_in_chromium() {
+    use crate::browser::{click, fill, text_of, Browser};
+    use fantoccini::Locator;
+    let app = spawn_app_with(Backend::Sqlite, taking_files).await;
+    let pdf = pdf_saying("Annex with the audit schedule");
+    let path = app.database.dir().join("annex.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+
+    let browser = Browser::start(&app).await;
+    let b = &browser.client;
+    b.goto(&format!("{}/c/ismap-2020/submit?lang=en", app.url)).await.unwrap();
+    fill(b, "opinion-0-body", "The annex lists the schedule.").await;
+    b.find(Locator::Id("agree-to-notes")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("files")).await.unwrap().send_keys(path.to_str().unwrap()).await.unwrap();
+    click(b, "button[value=confirm]").await;
+    assert_eq!(text_of(b, "h1").await, "Check your opinion before sending");
+    assert_eq!(text_of(b, "#attached-files .file-name").await, "annex.pdf", "the confirmation lists the file");
+    click(b, "button[value=send]").await;
+    assert_eq!(text_of(b, "h1").await, "Your opinion has been received");
+    let listed = text_of(b, "#attachments").await;
+    assert!(listed.contains("annex.pdf") && listed.contains(&sha256(&pdf)), "{listed}");
+    assert_eq!(app.count("attachments").await, 1);
+    browser.client.clone().close().await.unwrap();
+}
