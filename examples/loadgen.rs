@@ -2,6 +2,8 @@
 //! single-writer SQLite baseline measured in the same run.
 //!
 //!   cargo run --release --example loadgen -- journey URL SLUG CLIENTS SECONDS
+//!   cargo run --release --example loadgen -- journey-pdf URL SLUG CLIENTS SECONDS
+//!   cargo run --release --example loadgen -- disk-baseline DIR SECONDS
 //!   cargo run --release --example loadgen -- api     URL SLUG CLIENTS SECONDS
 //!   cargo run --release --example loadgen -- api-email URL SLUG CLIENTS SECONDS
 //!   cargo run --release --example loadgen -- smtp-sink PORT FILE
@@ -10,7 +12,9 @@
 //!   cargo run --release --example loadgen -- sqlite-baseline PATH SECONDS
 //!
 //! `journey` is what a person's browser does: GET the form (token and cookie), then POST the
-//! send. `api` posts JSON submissions (`api-email` with an address, so each queues a receipt
+//! send. `journey-pdf` attaches a 1 MB PDF: GET the form, POST it with the file to the
+//! confirmation, POST the send (the file rides along sealed in the page). `disk-baseline` writes
+//! and flushes 1 MB files one after another, the raw rate such a journey cannot beat. `api` posts JSON submissions (`api-email` with an address, so each queues a receipt
 //! email); `smtp-sink` is a mail relay that writes each Message-ID it receives to FILE. Each client is one connection doing one request after
 //! another; requests are bounded by the duration.
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,6 +94,100 @@ async fn journey_once(client: &reqwest::Client, url: &str, slug: &str, body: &st
     }
 }
 
+/// A 1 MiB PDF whose one page holds lines of text, so the worker's text reading has real work.
+fn one_megabyte_pdf() -> &'static [u8] {
+    let mut content = String::from("BT /F1 10 Tf 40 800 Td 12 TL\n");
+    while content.len() < 1024 * 1024 - 600 {
+        content.push_str("(Annex: audit interval per service category, quarterly review schedule) Tj T*\n");
+    }
+    content.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(format!("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    Box::leak(pdf.into_boxed_slice())
+}
+
+async fn journey_pdf_once(
+    client: &reqwest::Client,
+    url: &str,
+    slug: &str,
+    body: &str,
+    pdf: &'static [u8],
+) -> Result<(), String> {
+    let form = client.get(format!("{url}/c/{slug}/submit?lang=en")).send().await.map_err(|e| e.to_string())?;
+    let html = form.text().await.map_err(|e| e.to_string())?;
+    let start = html.find("name=\"token\" value=\"").ok_or("no token")? + 20;
+    let token = html[start..].split('"').next().ok_or("no token")?.to_string();
+    let text = |f: reqwest::multipart::Form| {
+        f.text("token", token.clone())
+            .text("lang", "en")
+            .text("agree_to_notes", "yes")
+            .text("opinion_count", "1")
+            .text("opinion-0-body", body.to_string())
+    };
+    let part = reqwest::multipart::Part::bytes(pdf).file_name("annex.pdf");
+    let confirm = text(reqwest::multipart::Form::new()).text("action", "confirm").part("files", part);
+    let review =
+        client.post(format!("{url}/c/{slug}/submit")).multipart(confirm).send().await.map_err(|e| e.to_string())?;
+    if review.status() != 200 {
+        return Err(format!("confirm: status {}", review.status()));
+    }
+    let html = review.text().await.map_err(|e| e.to_string())?;
+    let marker = "name=\"attached-0\" value=\"";
+    let start = html.find(marker).ok_or("the confirmation carries no file")? + marker.len();
+    let sealed = html[start..]
+        .split('"')
+        .next()
+        .ok_or("no file")?
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&");
+    let send = text(reqwest::multipart::Form::new()).text("action", "send").text("attached-0", sealed);
+    let response =
+        client.post(format!("{url}/c/{slug}/submit")).multipart(send).send().await.map_err(|e| e.to_string())?;
+    if response.status() == 303 {
+        Ok(())
+    } else {
+        Err(format!("send: status {}", response.status()))
+    }
+}
+
+/// Writes and flushes 1 MiB files one after another for `seconds`: the disk's own rate.
+fn disk_baseline(dir: &str, seconds: u64) {
+    use std::io::Write;
+    let block = vec![b'x'; 1024 * 1024];
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let path = std::path::Path::new(dir).join(format!("baseline-{}", n % 64));
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(&block).unwrap();
+        f.sync_all().unwrap();
+        n += 1;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "disk-baseline: {n} files of 1 MiB written and flushed in {elapsed:.1}s = {:.0} files/s",
+        n as f64 / elapsed
+    );
+}
+
 async fn api_once(client: &reqwest::Client, url: &str, slug: &str, payload: &'static [u8]) -> Result<(), String> {
     let response = post_api(client, url, slug, payload).send().await.map_err(|e| e.to_string())?;
     if response.status() == 201 {
@@ -103,6 +201,7 @@ async fn http_load(mode: &str, url: String, slug: String, clients: usize, second
     let stop = Arc::new(AtomicBool::new(false));
     let body = Arc::new(opinion_text());
     let payload = api_payload_with(&body, (mode == "api-email").then_some("load@example.com"));
+    let pdf = one_megabyte_pdf();
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (stop, url, slug, body, mode) = (stop.clone(), url.clone(), slug.clone(), body.clone(), mode.to_string());
@@ -120,6 +219,8 @@ async fn http_load(mode: &str, url: String, slug: String, clients: usize, second
                 let started = Instant::now();
                 let result = if mode == "journey" {
                     journey_once(&client, &url, &slug, &body).await
+                } else if mode == "journey-pdf" {
+                    journey_pdf_once(&client, &url, &slug, &body, pdf).await
                 } else {
                     api_once(&client, &url, &slug, payload).await
                 };
@@ -470,9 +571,9 @@ fn sqlite_baseline(path: &str, seconds: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: loadgen journey|api|api-email URL SLUG CLIENTS SECONDS | loadgen smtp-sink PORT FILE | loadgen record URL SLUG CLIENTS SECONDS FILE | loadgen surge URL SLUG RATE SECONDS [CONNECTIONS] | loadgen sqlite-baseline PATH SECONDS";
+    let usage = "usage: loadgen journey|journey-pdf|api|api-email URL SLUG CLIENTS SECONDS | loadgen smtp-sink PORT FILE | loadgen record URL SLUG CLIENTS SECONDS FILE | loadgen surge URL SLUG RATE SECONDS [CONNECTIONS] | loadgen sqlite-baseline PATH SECONDS | loadgen disk-baseline DIR SECONDS";
     match args.first().map(String::as_str) {
-        Some(mode @ ("journey" | "api" | "api-email")) if args.len() == 5 => {
+        Some(mode @ ("journey" | "journey-pdf" | "api" | "api-email")) if args.len() == 5 => {
             let clients: usize = args[3].parse().expect(usage);
             let seconds: u64 = args[4].parse().expect(usage);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -495,6 +596,9 @@ fn main() {
             let port: u16 = args[1].parse().expect(usage);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
             rt.block_on(smtp_sink(port, args[2].clone()));
+        }
+        Some("disk-baseline") if args.len() == 3 => {
+            disk_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600))
         }
         Some("sqlite-baseline") if args.len() == 3 => {
             sqlite_baseline(&args[1], args[2].parse::<u64>().expect(usage).min(600))
