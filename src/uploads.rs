@@ -124,6 +124,11 @@ impl AttachmentStore {
             Some(t) => {
                 let name = format!("{}.{}", incoming.random, t.extension());
                 tokio::fs::rename(&incoming.path, self.dir().join(&name)).await?;
+                // The new name is durable only once the folder is flushed too.
+                let dir = self.dir().to_path_buf();
+                tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+                    .await
+                    .map_err(std::io::Error::other)??;
                 Some(name)
             }
             None => {
