@@ -452,3 +452,26 @@ async fn a_file_is_attached_through_the_form_in_chromium() {
     assert_eq!(app.count("attachments").await, 1);
     browser.client.clone().close().await.unwrap();
 }
+
+crate::on_both_backends!(the_receipt_email_lists_the_files_with_their_hash);
+async fn the_receipt_email_lists_the_files_with_their_hash(backend: Backend) {
+    let smtp = crate::smtp::SmtpServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(backend, |s| {
+        taking_files(s);
+        s.mail.transport = pubcom::config::MailTransport::Smtp;
+        s.mail.smtp_url = Some(url);
+    })
+    .await;
+    let json = serde_json::json!({
+        "submitter": {"email": "sender@example.jp"},
+        "locale": "en",
+        "opinions": [{"draft": "basic-rules", "body": "With an annex."}]
+    });
+    assert_eq!(post(&app, with_files(&json, &[("annex.pdf", PDF)])).await.status(), 201);
+    let m = smtp.mailbox.wait_for(1, 20).await.remove(0);
+    // Quoted-printable may fold long lines; unfolded, the text part says it plainly.
+    let text = m.data.replace("=\r\n", "").replace("=\n", "");
+    assert!(text.contains("annex.pdf") && text.contains(&sha256(PDF)), "{text}");
+    assert!(text.contains(&format!("{} bytes", PDF.len())));
+}
