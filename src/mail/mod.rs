@@ -1,5 +1,6 @@
 //! Sending email: one transport chosen by configuration, messages built from templates.
 pub mod receipt;
+mod smtp_pool;
 
 use crate::config::{MailSettings, MailTransport};
 use lettre::transport::smtp::PoolConfig;
@@ -7,6 +8,9 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use std::time::Duration;
 
 pub enum Mailer {
+    /// Plain SMTP or STARTTLS, on connections of our own with Nagle's algorithm off.
+    Pooled(smtp_pool::SmtpPool),
+    /// Implicit TLS (`smtps://`), through lettre's pooled transport.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// Writes `.eml` files to the folder, readable by this user only.
     File(AsyncFileTransport<Tokio1Executor>, std::path::PathBuf),
@@ -20,6 +24,9 @@ impl Mailer {
         match settings.transport {
             MailTransport::Smtp => {
                 let url = settings.smtp_url.as_deref().ok_or("mail.smtp_url is required for smtp")?;
+                if let Some(relay) = smtp_pool::Relay::from_url(url)? {
+                    return Ok(Mailer::Pooled(smtp_pool::SmtpPool::new(relay, connections, Duration::from_secs(20))));
+                }
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| format!("mail.smtp_url: {e}"))?
                     .timeout(Some(Duration::from_secs(20)))
@@ -38,6 +45,7 @@ impl Mailer {
 
     pub async fn send(&self, message: Message) -> Result<(), String> {
         match self {
+            Mailer::Pooled(pool) => pool.send(&message).await,
             Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Mailer::File(t, dir) => {
                 let id = t.send(message).await.map_err(|e| e.to_string())?;
