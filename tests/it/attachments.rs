@@ -68,7 +68,13 @@ async fn accepted_files_are_listed_on_the_receipt_with_their_hash(backend: Backe
     assert_eq!(response.status(), 201);
     let receipt = response.json::<serde_json::Value>().await.unwrap()["receipt_number"].as_str().unwrap().to_string();
     assert_eq!(app.count("attachments").await, 2);
-    assert_eq!(files_on_disk(&data_dir(&app)).len(), 2, "both files kept, nothing else");
+    let kept = files_on_disk(&data_dir(&app));
+    assert_eq!(kept.len(), 2, "both files kept, nothing else");
+    for name in &kept {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data_dir(&app).join("attachments").join(name)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name} is readable by pubcom's user only");
+    }
 
     let page = app.get(&format!("/c/ismap-2020/receipt/{receipt}?lang=en")).await.text().await.unwrap();
     let table = page.split("id=\"attachments\"").nth(1).expect("the receipt lists the files");
