@@ -45,11 +45,12 @@ wait "$load"
 cat "$work/load.txt"
 echo "--- pubcom: top $top symbols by own CPU time (self)"
 perf report -i "$work/pubcom.data" --no-children --sort symbol --stdio 2>/dev/null \
-  | grep -E '^ +[0-9]' | head -n "$top"
+  | grep -E '^ +[0-9]' | sed 's/ *- *- *$//' | cut -c1-140 | head -n "$top" || true
 echo "--- pubcom: by thread"
-perf report -i "$work/pubcom.data" --no-children --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 10
+perf report -i "$work/pubcom.data" --no-children --sort comm --stdio 2>/dev/null \
+  | grep -E '^ +[0-9]' | sed 's/ *- *- *$//' | cut -c1-140 | head -n 10 || true
 if [ -f "$work/postgres.data" ]; then
   echo "--- PostgreSQL backends (2 s): top $top symbols"
   perf report -i "$work/postgres.data" --no-children --sort symbol --stdio 2>/dev/null \
-    | grep -E '^ +[0-9]' | head -n "$top"
+    | grep -E '^ +[0-9]' | sed 's/ *- *- *$//' | cut -c1-140 | head -n "$top" || true
 fi
