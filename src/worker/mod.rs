@@ -16,6 +16,15 @@ mod attachments;
 mod emails;
 
 const BATCH: i64 = 200;
+
+/// Work the worker does besides email, each kind in its own loop.
+#[derive(Clone, Copy)]
+enum Background {
+    /// The personal-data scan and reading attached files' text.
+    Text,
+    /// Campaign fingerprints and clustering.
+    Campaigns,
+}
 const LEASE_SECS: i64 = 120;
 
 pub struct Worker {
@@ -38,13 +47,18 @@ pub fn backoff(settings: &WorkerSettings, attempts: i32) -> Duration {
 }
 
 impl Worker {
-    /// Runs until `shutdown` turns true: receipt emails and personal-data scans in one loop,
-    /// campaign fingerprints in another, so a backlog of either does not hold up the emails.
+    /// Runs until `shutdown` turns true: receipt emails in one loop; the personal-data scan
+    /// with attached files' text, and campaign fingerprints, each in a loop of its own that
+    /// yields to intake, so neither holds up the emails nor slows a surge.
     pub async fn run(self, shutdown: tokio::sync::watch::Receiver<bool>) {
-        tokio::join!(self.mail_and_scans(shutdown.clone()), self.campaigns(shutdown));
+        tokio::join!(
+            self.mail(shutdown.clone()),
+            self.yielding(Background::Text, shutdown.clone()),
+            self.yielding(Background::Campaigns, shutdown)
+        );
     }
 
-    async fn mail_and_scans(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    async fn mail(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = std::time::Duration::from_millis(self.settings.worker.poll_interval_ms);
         let grace = std::time::Duration::from_secs(self.settings.attachments.orphan_grace_secs);
         let sweep_every = grace.clamp(std::time::Duration::from_secs(1), std::time::Duration::from_secs(60));
@@ -62,17 +76,10 @@ impl Worker {
                 tracing::error!(error = %e, "outbox pass failed");
                 0
             });
-            let scanned = self.scan_once().await.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "personal-data scan failed");
-                0
-            }) + self.extract_once().await.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "reading attached files' text failed");
-                0
-            });
             if *shutdown.borrow() {
                 return;
             }
-            if emails + scanned > 0 {
+            if emails > 0 {
                 continue;
             }
             tokio::select! {
@@ -86,20 +93,34 @@ impl Worker {
         }
     }
 
-    /// Fingerprints and clusters whatever is queued, yielding to intake: while submissions
-    /// are arriving, each pass (at most 16 submissions) is followed by a pause of at least a
-    /// second, so campaign work takes a few per cent of the database writer (SQLite has one)
-    /// during a surge and catches up at full speed after it. (A pause of three times the pass
-    /// still cost SQLite intake 14 % in an A/B run.)
-    async fn campaigns(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    /// Does background work of one kind, yielding to intake: while submissions are arriving,
+    /// each pass is followed by a pause of at least a second, so the work takes a few per
+    /// cent of the CPU and of the database writer (SQLite has one) during a surge and catches
+    /// up at full speed after it. (A pause of three times the pass still cost SQLite intake
+    /// 14 % in an A/B run of campaign work; the personal-data scan took ~16 % of pubcom's CPU
+    /// in a profile under API load before it yielded too.)
+    async fn yielding(&self, work: Background, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = std::time::Duration::from_millis(self.settings.worker.poll_interval_ms);
         let accepted = || self.metrics.accepted_web.get() + self.metrics.accepted_api.get();
         loop {
             let (before, started) = (accepted(), std::time::Instant::now());
-            let done = self.campaigns_once().await.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "campaign pass failed");
-                0
-            });
+            let done = match work {
+                Background::Campaigns => self.campaigns_once().await.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "campaign pass failed");
+                    0
+                }),
+                Background::Text => {
+                    let scanned = self.scan_once().await.unwrap_or_else(|e| {
+                        tracing::error!(error = %e, "personal-data scan failed");
+                        0
+                    });
+                    scanned
+                        + self.extract_once().await.unwrap_or_else(|e| {
+                            tracing::error!(error = %e, "reading attached files' text failed");
+                            0
+                        })
+                }
+            };
             if *shutdown.borrow() {
                 return;
             }
