@@ -2,10 +2,11 @@
 //! second person's check, corrections that keep the earlier text, late acceptance, and the
 //! audited views of contact details and scans.
 use super::{OpError, OpResult};
+use crate::db::attachments::{self as adb, AttachedFile};
 use crate::db::audit::{Action, Actor, Entry, Object};
 use crate::db::consultations::StoredConsultation;
 use crate::db::submissions::{self, NewSubmission};
-use crate::db::transcriptions::{self as tdb, Attachment, Meta};
+use crate::db::transcriptions::{self as tdb, Meta};
 use crate::db::{jobs, redactions, Db, DbConnection, DbError};
 use crate::domain::redaction::Field;
 use crate::domain::submission::OpinionInput;
@@ -203,8 +204,8 @@ pub async fn download(
     actor: Actor,
     id: i64,
     now: DateTime<Utc>,
-) -> OpResult<(Attachment, Vec<u8>), Infallible> {
-    let attachment = db.run(move |c| tdb::attachment(c, id)).await?.ok_or(OpError::NotFound)?;
+) -> OpResult<(AttachedFile, Vec<u8>), Infallible> {
+    let attachment = db.run(move |c| adb::find(c, id)).await?.ok_or(OpError::NotFound)?;
     let bytes = files
         .read(&attachment.stored_name)
         .await

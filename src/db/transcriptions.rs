@@ -366,46 +366,6 @@ pub fn add_attachment(
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable)]
-pub struct Attachment {
-    pub id: i64,
-    pub submission_id: i64,
-    pub stored_name: String,
-    pub original_name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-}
-
-fn attachment_columns() -> (
-    attachments::id,
-    attachments::submission_id,
-    attachments::stored_name,
-    attachments::original_name,
-    attachments::content_type,
-    attachments::size_bytes,
-) {
-    (
-        attachments::id,
-        attachments::submission_id,
-        attachments::stored_name,
-        attachments::original_name,
-        attachments::content_type,
-        attachments::size_bytes,
-    )
-}
-
-pub fn attachments_of(conn: &mut DbConnection, submission_id: i64) -> Result<Vec<Attachment>, DbError> {
-    Ok(attachments::table
-        .filter(attachments::submission_id.eq(submission_id))
-        .order(attachments::id.asc())
-        .select(attachment_columns())
-        .load(conn)?)
-}
-
-pub fn attachment(conn: &mut DbConnection, id: i64) -> Result<Option<Attachment>, DbError> {
-    Ok(attachments::table.find(id).select(attachment_columns()).first(conn).optional()?)
-}
-
 /// The submitter's personal details; read only through the audited "show contact" action.
 #[derive(Clone, Default)]
 pub struct Contact {

@@ -130,7 +130,18 @@ struct FormRequest<'a> {
     file_problems: &'a [AttachmentProblem],
 }
 
-impl FormRequest<'_> {
+impl<'a> FormRequest<'a> {
+    /// A request before its token is checked: no files carried yet.
+    fn new(
+        request: &'a HttpRequest,
+        state: &'a AppState,
+        stored: &'a StoredConsultation,
+        locale: Locale,
+        token: String,
+    ) -> Self {
+        Self { request, state, stored, locale, token, nonce: "", files: &[], file_problems: &[] }
+    }
+
     fn form_page(&self, v: SubmissionInput, errors: Vec<FieldError>, notice: String) -> Result<String, AppError> {
         let c = &self.stored.consultation;
         let locale = self.locale;
@@ -259,16 +270,7 @@ pub async fn show(
     let locale = request_locale(&req);
     let stored = state.consultation_page(&slug, locale).await?;
     let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
-    let form = FormRequest {
-        request: &req,
-        state: &state,
-        stored: &stored,
-        locale,
-        token,
-        nonce: "",
-        files: &[],
-        file_problems: &[],
-    };
+    let form = FormRequest::new(&req, &state, &stored, locale, token);
     let v = SubmissionInput { opinions: vec![OpinionInput::default()], locale, ..Default::default() };
     let notice = window_notice(&stored, locale, state.clock.now());
     let mut response = html_no_store(StatusCode::OK, form.form_page(v, Vec::new(), notice)?);
@@ -317,16 +319,7 @@ pub async fn post(
         state.metrics.refused_token.inc();
         state.intake.discard(&uploaded).await;
         let (token, new_cookie) = state.forms.for_browser(&req, state.secure_cookies());
-        let form = FormRequest {
-            request: &req,
-            state: &state,
-            stored: &stored,
-            locale,
-            token,
-            nonce: "",
-            files: &[],
-            file_problems: &[],
-        };
+        let form = FormRequest::new(&req, &state, &stored, locale, token);
         let page = form.form_page(v, Vec::new(), t.t("refused_token").to_string())?;
         let mut response = html_no_store(StatusCode::FORBIDDEN, page);
         if let Some(cookie) = new_cookie {
@@ -343,16 +336,7 @@ pub async fn post(
         }
     }
     files.extend(uploaded);
-    let form = FormRequest {
-        request: &req,
-        state: &state,
-        stored: &stored,
-        locale,
-        token,
-        nonce: &nonce,
-        files: &files,
-        file_problems: &[],
-    };
+    let form = FormRequest { nonce: &nonce, files: &files, ..FormRequest::new(&req, &state, &stored, locale, token) };
 
     if pairs.get(HONEYPOT).is_some_and(|v| !v.trim().is_empty()) {
         // Filled only by robots; a person who somehow did still gets their text back.

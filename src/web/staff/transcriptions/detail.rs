@@ -104,7 +104,7 @@ pub(super) async fn detail_page(
             Ok((
                 tdb::opinions_of(conn, sid)?,
                 tdb::revisions_of(conn, sid)?,
-                tdb::attachments_of(conn, sid)?,
+                crate::db::attachments::of_submission(conn, sid)?,
                 tdb::usernames(conn, &ids)?,
             ))
         })
