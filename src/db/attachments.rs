@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use std::collections::HashSet;
 
 /// One attached file as recorded.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = attachments)]
 pub struct AttachedFile {
     pub id: i64,
     pub submission_id: i64,
@@ -33,30 +34,6 @@ impl AttachedFile {
     }
 }
 
-type Columns = (
-    attachments::id,
-    attachments::submission_id,
-    attachments::stored_name,
-    attachments::original_name,
-    attachments::content_type,
-    attachments::size_bytes,
-    attachments::uploaded_by,
-    attachments::sha256,
-    attachments::publishable,
-);
-
-const COLUMNS: Columns = (
-    attachments::id,
-    attachments::submission_id,
-    attachments::stored_name,
-    attachments::original_name,
-    attachments::content_type,
-    attachments::size_bytes,
-    attachments::uploaded_by,
-    attachments::sha256,
-    attachments::publishable,
-);
-
 /// Records the files a submitter attached; call in the submission's transaction.
 pub fn insert_public(
     conn: &mut DbConnection,
@@ -68,22 +45,20 @@ pub fn insert_public(
         let (Some(stored_name), Some(kind)) = (&f.stored_name, f.file_type) else {
             continue;
         };
-        diesel::insert_into(attachments::table)
-            .values((
-                attachments::submission_id.eq(submission_id),
-                attachments::stored_name.eq(stored_name),
-                attachments::original_name.eq(&f.original_name),
-                attachments::content_type.eq(kind.content_type()),
-                attachments::size_bytes.eq(f.size as i64),
-                attachments::created_at.eq(created_at),
-                attachments::sha256.eq(&f.sha256),
-            ))
-            .execute(conn)?;
+        let row = (
+            attachments::submission_id.eq(submission_id),
+            attachments::stored_name.eq(stored_name),
+            attachments::original_name.eq(&f.original_name),
+            attachments::content_type.eq(kind.content_type()),
+            attachments::size_bytes.eq(f.size as i64),
+            attachments::created_at.eq(created_at),
+            attachments::sha256.eq(&f.sha256),
+        );
+        let id: i64 = super::on_backend!(conn, |c| diesel::insert_into(attachments::table)
+            .values(row)
+            .returning(attachments::id)
+            .get_result(c)?);
         if matches!(kind, FileType::Pdf | FileType::Text) {
-            let id: i64 = attachments::table
-                .filter(attachments::stored_name.eq(stored_name))
-                .select(attachments::id)
-                .first(conn)?;
             super::jobs::queue(conn, super::jobs::EXTRACT_TEXT, &id.to_string(), from_db_time(created_at))?;
         }
     }
@@ -95,7 +70,7 @@ pub fn of_submission(conn: &mut DbConnection, submission_id: i64) -> Result<Vec<
     Ok(attachments::table
         .filter(attachments::submission_id.eq(submission_id))
         .order(attachments::id.asc())
-        .select(COLUMNS)
+        .select(AttachedFile::as_select())
         .load(conn)?)
 }
 
@@ -106,12 +81,12 @@ pub fn of_receipt(conn: &mut DbConnection, receipt_number: &str) -> Result<Vec<A
         .filter(submissions::receipt_number.eq(receipt_number))
         .filter(attachments::uploaded_by.is_null())
         .order(attachments::id.asc())
-        .select(COLUMNS)
+        .select(AttachedFile::as_select())
         .load(conn)?)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<AttachedFile>, DbError> {
-    Ok(attachments::table.find(id).select(COLUMNS).first(conn).optional()?)
+    Ok(attachments::table.find(id).select(AttachedFile::as_select()).first(conn).optional()?)
 }
 
 /// Marks a file fit (or no longer fit) to publish; returns whether it exists.
@@ -146,7 +121,7 @@ pub fn candidates(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<F
         .filter(submissions::consultation_id.eq(consultation_id))
         .filter(attachments::uploaded_by.is_null())
         .order(attachments::id.asc())
-        .select((COLUMNS, submissions::withdrawn_at))
+        .select((AttachedFile::as_select(), submissions::withdrawn_at))
         .load(conn)?;
     Ok(rows
         .into_iter()
