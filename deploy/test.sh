@@ -106,4 +106,30 @@ received=$(wc -l <"$work/message-ids" 2>/dev/null || echo 0)
 distinct=$(sort -u "$work/message-ids" | wc -l)
 [ "$received" = "$accepted" ] && [ "$distinct" = "$accepted" ] || fail "emails: $received received, $distinct distinct, $accepted expected"
 echo "emails: $received sent, each once"
+
+# kill -9 while a file is arriving: a partial file is left, never a submission, and the worker
+# of the restarted instance removes the file (a third instance, its own data folder).
+submissions() { psql -tA -h 127.0.0.1 -U postgres "$db" -c "SELECT count(*) FROM submissions"; }
+PUBCOM_BIND=127.0.0.1:18183 PUBCOM_DATA_DIR=$work/data-3 "$bin" serve >"$work/serve-3.log" 2>&1 &
+crashing=$!
+wait_for http://127.0.0.1:18183/readyz
+stored_before=$(submissions)
+jar=$work/cookies-crash
+curl -sf -c "$jar" -b "$jar" "http://127.0.0.1:18183/c/demo-open/submit?lang=en" -o "$work/form3.html"
+head -c 3000000 /dev/zero | tr '\0' 'a' >"$work/annex.txt"
+curl -s --limit-rate 100k -o /dev/null -c "$jar" -b "$jar" -F "token=$(token_of "$work/form3.html")" -F action=send \
+  -F agree_to_notes=yes -F opinion_count=1 -F "opinion-0-body=lost in a crash" -F "files=@$work/annex.txt" \
+  http://127.0.0.1:18183/c/demo-open/submit &
+uploading=$!
+for _ in $(seq 1 100); do compgen -G "$work/data-3/attachments/*.part" >/dev/null && break; sleep 0.1; done
+compgen -G "$work/data-3/attachments/*.part" >/dev/null || fail "no partial file while the upload ran"
+kill -9 "$crashing"
+wait "$uploading" 2>/dev/null && fail "the upload got an answer from a killed server"
+[ "$(submissions)" = "$stored_before" ] || fail "a submission was stored by the killed upload"
+PUBCOM_ATTACHMENTS__ORPHAN_GRACE_SECS=1 PUBCOM_BIND=127.0.0.1:18183 PUBCOM_DATA_DIR=$work/data-3 \
+  "$bin" serve >"$work/serve-3b.log" 2>&1 &
+wait_for http://127.0.0.1:18183/readyz
+for _ in $(seq 1 100); do [ -z "$(ls -A "$work/data-3/attachments")" ] && break; sleep 0.1; done
+[ -z "$(ls -A "$work/data-3/attachments")" ] || fail "the partial file was not removed: $(ls "$work/data-3/attachments")"
+echo "kill -9 during an upload: no submission, the partial file removed after the restart"
 echo "deploy test passed"
