@@ -81,6 +81,10 @@ fn fingerprint(db: &Db, pass: Pass) -> Result<usize, DbError> {
         for chunk in ids.chunks(500) {
             let rows: Vec<(i64, i64, String, Option<String>)> = opinions::table
                 .inner_join(submissions::table)
+                .filter(
+                    opinions::submission_id
+                        .between(crate::db::submissions::low(chunk), crate::db::submissions::high(chunk)),
+                )
                 .filter(opinions::submission_id.eq_any(chunk))
                 .order(opinions::id.asc())
                 .select((opinions::id, submissions::consultation_id, opinions::body, opinions::reason))

@@ -29,6 +29,10 @@ pub fn scan_pending(db: &Db, now: DateTime<Utc>) -> Result<usize, DbError> {
         let mut scanned = 0;
         for chunk in ids.chunks(500) {
             let texts: Vec<(i64, String, Option<String>, Option<String>)> = opinions::table
+                .filter(
+                    opinions::submission_id
+                        .between(crate::db::submissions::low(chunk), crate::db::submissions::high(chunk)),
+                )
                 .filter(opinions::submission_id.eq_any(chunk))
                 .select((opinions::id, opinions::body, opinions::reason, opinions::location))
                 .load(c)?;
