@@ -1,6 +1,7 @@
-//! Files kept beside the database (scans of letters and faxes): stored under random names in
+//! Files kept beside the database (scans of letters and faxes, files the public attached): stored under random names in
 //! `data_dir/attachments`, their type told by their first bytes, never by the name they came with.
 //! Everything pubcom writes to disk is readable by its own user only (0600, folders 0700).
+use crate::domain::attachment::FileType;
 use rand::Rng;
 use std::path::{Path, PathBuf};
 
@@ -58,64 +59,6 @@ fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The kinds of file a scan may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Pdf,
-    Png,
-    Jpeg,
-}
-
-impl FileKind {
-    /// The kind, told by the content.
-    pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        if bytes.starts_with(b"%PDF-") {
-            Some(FileKind::Pdf)
-        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            Some(FileKind::Png)
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(FileKind::Jpeg)
-        } else {
-            None
-        }
-    }
-
-    /// The kind a stored content type names.
-    pub fn from_content_type(content_type: &str) -> Option<Self> {
-        [FileKind::Pdf, FileKind::Png, FileKind::Jpeg].into_iter().find(|k| k.content_type() == content_type)
-    }
-
-    /// The name a download gets: the uploader's name without its extension, then the
-    /// extension of what the file really is, in safe ASCII (`evil.html` holding PNG bytes
-    /// downloads as `evil.png`).
-    pub fn download_name(self, original: &str) -> String {
-        let stem = original.rsplit_once('.').map_or(original, |(stem, _)| stem);
-        let safe: String = stem
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-            .take(80)
-            .collect();
-        let stem = if safe.trim_matches('_').is_empty() { "scan".to_string() } else { safe };
-        format!("{stem}.{}", self.extension())
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "application/pdf",
-            FileKind::Png => "image/png",
-            FileKind::Jpeg => "image/jpeg",
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "pdf",
-            FileKind::Png => "png",
-            FileKind::Jpeg => "jpg",
-        }
-    }
-}
-
 /// A file written to the store, not yet recorded in the database.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
@@ -145,7 +88,7 @@ impl AttachmentStore {
     }
 
     /// Writes `bytes` under a new random name with the kind's extension.
-    pub async fn store(&self, kind: FileKind, original_name: &str, bytes: &[u8]) -> std::io::Result<StoredFile> {
+    pub async fn store(&self, kind: FileType, original_name: &str, bytes: &[u8]) -> std::io::Result<StoredFile> {
         let random: String = (0..16).map(|_| format!("{:02x}", rand::rng().random::<u8>())).collect();
         let stored_name = format!("{random}.{}", kind.extension());
         let (dir, path, bytes_owned) = (self.dir.clone(), self.path(&stored_name), bytes.to_vec());
@@ -172,25 +115,5 @@ impl AttachmentStore {
         if let Err(e) = tokio::fs::remove_file(self.path(stored_name)).await {
             tracing::warn!(error = %e, "an unrecorded attachment could not be removed");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_kind_is_told_by_the_content() {
-        assert_eq!(FileKind::sniff(b"%PDF-1.7 ..."), Some(FileKind::Pdf));
-        assert_eq!(FileKind::sniff(b"\x89PNG\r\n\x1a\n...."), Some(FileKind::Png));
-        assert_eq!(FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileKind::Jpeg));
-        assert_eq!(FileKind::sniff(b"<html><script>"), None);
-    }
-
-    #[test]
-    fn downloads_are_named_by_what_the_file_is() {
-        assert_eq!(FileKind::Png.download_name("evil.html"), "evil.png");
-        assert_eq!(FileKind::Pdf.download_name("郵便 scan.pdf"), "___scan.pdf");
-        assert_eq!(FileKind::Jpeg.download_name("写真"), "scan.jpg");
     }
 }

@@ -74,17 +74,6 @@ pub fn of_submission(conn: &mut DbConnection, submission_id: i64) -> Result<Vec<
         .load(conn)?)
 }
 
-/// The files the submitter attached to the submission with this receipt number.
-pub fn of_receipt(conn: &mut DbConnection, receipt_number: &str) -> Result<Vec<AttachedFile>, DbError> {
-    Ok(attachments::table
-        .inner_join(submissions::table)
-        .filter(submissions::receipt_number.eq(receipt_number))
-        .filter(attachments::uploaded_by.is_null())
-        .order(attachments::id.asc())
-        .select(AttachedFile::as_select())
-        .load(conn)?)
-}
-
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<AttachedFile>, DbError> {
     Ok(attachments::table.find(id).select(AttachedFile::as_select()).first(conn).optional()?)
 }

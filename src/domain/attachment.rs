@@ -16,6 +16,9 @@ pub enum FileType {
 }
 
 impl FileType {
+    /// What a scan of a letter or fax may be.
+    pub const SCANS: [FileType; 3] = [FileType::Pdf, FileType::Png, FileType::Jpeg];
+
     pub const ALL: [FileType; 7] =
         [FileType::Pdf, FileType::Png, FileType::Jpeg, FileType::Text, FileType::Docx, FileType::Xlsx, FileType::Pptx];
 
@@ -277,6 +280,10 @@ mod tests {
         assert_eq!(FileType::detect(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some(FileType::Jpeg));
         assert_eq!(FileType::detect("意見の補足です。\r\n表1参照".as_bytes()), Some(FileType::Text));
         assert_eq!(FileType::detect(b"MZ\x90\0\x03\0\0\0"), None, "a Windows program is not text");
+        assert_eq!(FileType::detect(b"%PDF-1.7 ..."), Some(FileType::Pdf));
+        assert_eq!(FileType::detect(b"\x89PNG\r\n\x1a\n...."), Some(FileType::Png));
+        assert_eq!(FileType::detect(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileType::Jpeg));
+        assert_eq!(FileType::detect(b"<html><script>"), None, "a web page is neither a document nor plain text");
         assert_eq!(FileType::detect(b"text with a \x07 bell"), None);
         assert_eq!(FileType::detect(&[0xFF, 0xFE, 0x00]), None, "not UTF-8");
         assert_eq!(FileType::Pdf.display_name("../../etc/表1.exe"), "表1.pdf");

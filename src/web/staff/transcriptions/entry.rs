@@ -2,11 +2,11 @@
 use super::transcribed_channels;
 use crate::app::transcription;
 use crate::db::consultations::{self, StoredConsultation};
+use crate::domain::attachment::FileType;
 use crate::domain::staff::Permission;
 use crate::domain::submission::{OpinionInput, SubmissionInput};
 use crate::domain::transcription::{TranscriptionError, TranscriptionField, TranscriptionInput, TranscriptionProblem};
 use crate::domain::{Consultation, Locale};
-use crate::files::FileKind;
 use crate::i18n::{self, Tr};
 use crate::web::error::{AppError, ErrorKind, OrRespond};
 use crate::web::page::see_other;
@@ -232,7 +232,7 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, form: Multipar
             errors.push(ErrorView { id: "scan".into(), message: format!("{}: {max_mb} MB", t.t("error_too_large")) });
             None
         }
-        Some(u) => match FileKind::sniff(&u.bytes) {
+        Some(u) => match FileType::detect(&u.bytes).filter(|t| FileType::SCANS.contains(t)) {
             Some(kind) => Some((kind, u)),
             None => {
                 errors.push(ErrorView { id: "scan".into(), message: t.t("scan_hint").into() });
