@@ -55,7 +55,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn render(&self, outbox_pending: Option<i64>) -> String {
+    pub fn render(&self, outbox_pending: Option<i64>, search_backlog: Option<i64>) -> String {
         let mut out = String::new();
         out.push_str("# HELP pubcom_submissions_accepted_total Submissions stored, by channel.\n");
         out.push_str("# TYPE pubcom_submissions_accepted_total counter\n");
@@ -83,6 +83,11 @@ impl Metrics {
             out.push_str("# HELP pubcom_outbox_pending Jobs waiting in the outbox.\n");
             out.push_str("# TYPE pubcom_outbox_pending gauge\n");
             let _ = writeln!(out, "pubcom_outbox_pending {depth}");
+        }
+        if let Some(depth) = search_backlog {
+            out.push_str("# HELP pubcom_search_backlog Opinions not yet in the search index.\n");
+            out.push_str("# TYPE pubcom_search_backlog gauge\n");
+            let _ = writeln!(out, "pubcom_search_backlog {depth}");
         }
         let h = &self.request_latency;
         out.push_str("# HELP pubcom_http_request_duration_seconds Time to answer HTTP requests.\n");

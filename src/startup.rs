@@ -32,6 +32,7 @@ pub struct Application {
     server: Server,
     worker: Worker,
     stop_worker: watch::Sender<bool>,
+    worker_done: watch::Sender<bool>,
 }
 
 /// Stops a running application from outside (tests, signal handlers).
@@ -39,13 +40,24 @@ pub struct Application {
 pub struct StopHandle {
     server: actix_web::dev::ServerHandle,
     worker: watch::Sender<bool>,
+    worker_done: watch::Receiver<bool>,
 }
 
 impl StopHandle {
     /// Asks the server and the worker to stop at once; returns when the server has stopped.
     pub fn stop(&self, graceful: bool) -> impl std::future::Future<Output = ()> {
-        let _ = self.worker.send(true);
+        // send_replace: a plain send is dropped while no loop has subscribed yet.
+        self.worker.send_replace(true);
         self.server.stop(graceful)
+    }
+
+    /// Stops the worker alone and returns once its loops have ended; the server goes on
+    /// taking submissions, whose emails, scans and search indexing then wait in the database.
+    pub async fn stop_worker(&self) {
+        // send_replace: a plain send is dropped while no loop has subscribed yet.
+        self.worker.send_replace(true);
+        let mut done = self.worker_done.clone();
+        let _ = done.wait_for(|ended| *ended).await;
     }
 }
 
@@ -217,16 +229,25 @@ impl Application {
         .shutdown_timeout(10)
         .run();
         let (stop_worker, _) = watch::channel(false);
-        Ok(Self { port, url: format!("http://{host}:{port}"), db, writer, server, worker, stop_worker })
+        let (worker_done, _) = watch::channel(false);
+        Ok(Self { port, url: format!("http://{host}:{port}"), db, writer, server, worker, stop_worker, worker_done })
     }
 
     pub fn stop_handle(&self) -> StopHandle {
-        StopHandle { server: self.server.handle(), worker: self.stop_worker.clone() }
+        StopHandle {
+            server: self.server.handle(),
+            worker: self.stop_worker.clone(),
+            worker_done: self.worker_done.subscribe(),
+        }
     }
 
     /// Serves until the server stops, running the worker beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let worker = tokio::spawn(self.worker.run(self.stop_worker.subscribe()));
+        let (run, done) = (self.worker.run(self.stop_worker.subscribe()), self.worker_done);
+        let worker = tokio::spawn(async move {
+            run.await;
+            let _ = done.send(true);
+        });
         let result = self.server.await;
         let _ = self.stop_worker.send(true);
         let _ = worker.await;

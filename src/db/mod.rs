@@ -18,6 +18,7 @@ pub mod redactions;
 pub mod responses;
 pub mod results;
 pub mod schema;
+pub mod search;
 pub mod secrets;
 pub mod staff;
 pub mod submissions;

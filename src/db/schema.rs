@@ -363,6 +363,13 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    /// Opinions whose text the worker has not yet added to the search index.
+    search_backlog (opinion_id) {
+        opinion_id -> BigInt,
+    }
+}
+
+diesel::table! {
     instance_secrets (name) {
         name -> Text,
         value -> Text,

@@ -129,9 +129,15 @@ pub fn insert_many(
             ));
         }
     }
+    let mut opinion_ids = Vec::with_capacity(opinion_rows.len());
     for chunk in opinion_rows.chunks(ROWS_PER_STATEMENT) {
-        on_backend!(conn, |c| diesel::insert_into(opinions::table).values(chunk.to_vec()).execute(c)?);
+        opinion_ids.extend(on_backend!(conn, |c| diesel::insert_into(opinions::table)
+            .values(chunk.to_vec())
+            .returning(opinions::id)
+            .get_results::<i64>(c)?));
     }
+    // The search index is updated later, by the worker (see db::search).
+    super::search::list_for_indexing(conn, &opinion_ids)?;
     for chunk in outbox_rows.chunks(ROWS_PER_STATEMENT) {
         on_backend!(conn, |c| diesel::insert_into(outbox::table).values(chunk.to_vec()).execute(c)?);
     }

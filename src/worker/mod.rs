@@ -14,17 +14,21 @@ use tokio::sync::Notify;
 
 mod attachments;
 mod emails;
+mod pace;
 
 const BATCH: i64 = 200;
 
 /// Work the worker does besides email, each kind in its own loop.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Background {
     /// The personal-data scan and reading attached files' text.
     Text,
     /// Campaign fingerprints and clustering.
     Campaigns,
+    /// Adding new opinions to the search index.
+    Search,
 }
+
 const LEASE_SECS: i64 = 120;
 
 pub struct Worker {
@@ -54,7 +58,8 @@ impl Worker {
         tokio::join!(
             self.mail(shutdown.clone()),
             self.yielding(Background::Text, shutdown.clone()),
-            self.yielding(Background::Campaigns, shutdown)
+            self.yielding(Background::Campaigns, shutdown.clone()),
+            self.yielding(Background::Search, shutdown)
         );
     }
 
@@ -93,18 +98,21 @@ impl Worker {
         }
     }
 
-    /// Does background work of one kind, yielding to intake: while submissions are arriving,
-    /// each pass is followed by a pause of at least a second, so the work takes a few per
-    /// cent of the CPU and of the database writer (SQLite has one) during a surge and catches
-    /// up at full speed after it. (A pause of three times the pass still cost SQLite intake
-    /// 14 % in an A/B run of campaign work; the personal-data scan took ~16 % of pubcom's CPU
-    /// in a profile under API load before it yielded too.)
+    /// Does background work of one kind, yielding to intake (see `pace`). (A pause of three
+    /// times the pass still cost SQLite intake 14 % in an A/B run of campaign work; the
+    /// personal-data scan took ~16 % of pubcom's CPU in a profile under API load before it
+    /// yielded too.)
     async fn yielding(&self, work: Background, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = std::time::Duration::from_millis(self.settings.worker.poll_interval_ms);
         let accepted = || self.metrics.accepted_web.get() + self.metrics.accepted_api.get();
+        let mut surging = false;
         loop {
             let (before, started) = (accepted(), std::time::Instant::now());
             let done = match work {
+                Background::Search => self.index_once(pace::index_batch(surging)).await.unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "adding opinions to the search index failed");
+                    0
+                }),
                 Background::Campaigns => self.campaigns_once().await.unwrap_or_else(|e| {
                     tracing::error!(error = %e, "campaign pass failed");
                     0
@@ -124,11 +132,8 @@ impl Worker {
             if *shutdown.borrow() {
                 return;
             }
-            let pause = if done == 0 {
-                poll
-            } else if accepted() != before {
-                (started.elapsed() * 3).clamp(std::time::Duration::from_secs(1), std::time::Duration::from_secs(5))
-            } else {
+            let Some(pause) = pace::pause_after(work, done, accepted() != before, started.elapsed(), poll) else {
+                surging = false;
                 continue;
             };
             tokio::select! {
@@ -138,6 +143,7 @@ impl Worker {
             if *shutdown.borrow() {
                 return;
             }
+            surging = accepted() != before;
         }
     }
 
@@ -148,6 +154,11 @@ impl Worker {
         tokio::task::spawn_blocking(move || crate::app::redaction::scan_pending(&db, now))
             .await
             .map_err(|_| DbError::Cancelled)?
+    }
+
+    /// One pass adding listed opinions to the search index; returns how many it added.
+    pub async fn index_once(&self, limit: i64) -> Result<usize, DbError> {
+        self.db.write(move |c| db::search::index_listed(c, limit)).await
     }
 
     /// One pass of fingerprinting new text and re-clustering where staff asked for it; returns

@@ -195,6 +195,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Stops the background worker (emails, scans, search indexing) and keeps serving.
+    pub async fn stop_worker(&self) {
+        self.stop.stop_worker().await;
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{}", self.url, path)).send().await.unwrap()
     }

@@ -20,6 +20,7 @@ mod privacy;
 mod publication;
 mod receipts;
 mod redaction;
+mod search;
 mod staff;
 mod storage;
 mod surge;

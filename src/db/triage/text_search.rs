@@ -1,5 +1,6 @@
 //! The triage list's text search: opinions whose text, or whose submission's attached files'
-//! text, holds the words.
+//! text, holds the words. The index answers for opinions the worker has indexed; the text of
+//! those still listed in `search_backlog` is read directly (see db::search).
 use super::Boxed;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -7,6 +8,9 @@ use diesel::sql_types::{Bool, Text};
 /// Text read from a submission's attached files counts as that submission's opinions' text.
 const IN_ATTACHED_TEXT: &str =
     " OR opinions.submission_id IN (SELECT submission_id FROM attachments WHERE extracted_text LIKE ";
+
+/// Opinions not yet in the index.
+const NOT_INDEXED: &str = " OR (opinions.id IN (SELECT opinion_id FROM search_backlog) AND (";
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_pattern(text: &str) -> String {
@@ -27,6 +31,14 @@ pub(super) fn matching(q: Boxed<'static>, text: &str, sqlite: bool) -> Boxed<'st
             diesel::dsl::sql::<Bool>("(+opinions.id IN (SELECT rowid FROM opinions_fts WHERE opinions_fts MATCH ")
                 .bind::<Text, _>(quoted)
                 .sql(")")
+                .sql(NOT_INDEXED)
+                .sql("opinions.body LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\' OR opinions.reason LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\' OR opinions.location LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\'))")
                 .sql(IN_ATTACHED_TEXT)
                 .bind::<Text, _>(pattern)
                 .sql(" ESCAPE '\\'))"),
@@ -44,10 +56,17 @@ pub(super) fn matching(q: Boxed<'static>, text: &str, sqlite: bool) -> Boxed<'st
         )
     } else {
         q.filter(
-            diesel::dsl::sql::<Bool>("(opinions.body ILIKE ")
+            diesel::dsl::sql::<Bool>("(opinions.id IN (SELECT opinion_id FROM opinion_search WHERE body ILIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(" OR reason ILIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(")")
+                .sql(NOT_INDEXED)
+                .sql("opinions.body ILIKE ")
                 .bind::<Text, _>(pattern.clone())
                 .sql(" OR opinions.reason ILIKE ")
                 .bind::<Text, _>(pattern.clone())
+                .sql("))")
                 .sql(" OR opinions.submission_id IN (SELECT submission_id FROM attachments WHERE extracted_text ILIKE ")
                 .bind::<Text, _>(pattern)
                 .sql("))"),

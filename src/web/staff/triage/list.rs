@@ -54,6 +54,10 @@ struct ListPage {
     items: Vec<Choice>,
     channels: Vec<Choice>,
     done: String,
+    /// Opinions not yet in the search index (the search reads them directly meanwhile).
+    search_backlog: i64,
+    /// Personal-data scans still waiting: suggestions for the newest opinions are missing.
+    scan_waiting: bool,
 }
 
 pub async fn list(
@@ -70,13 +74,14 @@ pub async fn list(
     let filter = f.to_filter(&stored);
     let cid = stored.id;
     let cap = crate::domain::triage::count_cap(filter.text.as_deref().is_some_and(|t| !t.trim().is_empty()));
-    let (rows, counted, tags) = state
+    let (rows, counted, tags, (search_backlog, scans)) = state
         .db
         .run(move |c| {
             Ok((
                 tdb::list(c, &filter, PAGE)?,
                 tdb::count_up_to(c, &OpinionFilter { after: None, ..filter.clone() }, cap)?,
                 annotations::tags_in(c, cid)?,
+                (crate::db::search::backlog(c)?, crate::db::jobs::waiting(c, crate::db::jobs::SCAN_PERSONAL_DATA)?),
             ))
         })
         .await
@@ -141,6 +146,8 @@ pub async fn list(
         done: req.query_string().split('&').find_map(|kv| kv.strip_prefix("done=")).unwrap_or("").to_string(),
         slug: slug.into_inner(),
         f,
+        search_backlog,
+        scan_waiting: scans > 0,
     };
     Ok(html(StatusCode::OK, render(&page).page(locale)?))
 }
