@@ -208,16 +208,28 @@ pub struct StoredOpinion {
 type SubmissionRow = (i64, i64, String, String, String, chrono::NaiveDateTime, bool, Option<chrono::NaiveDateTime>);
 
 fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission, DbError> {
-    let (id, consultation_id, receipt_number, channel, locale, received_at, late, withdrawn_at) = row;
     let opinions = opinions::table
         .left_join(drafts::table)
-        .filter(opinions::submission_id.eq(id))
+        .filter(opinions::submission_id.eq(row.0))
         .order(opinions::position.asc())
         .select((opinions::id, drafts::code.nullable(), opinions::location, opinions::body, opinions::reason))
-        .load::<(i64, Option<String>, Option<String>, String, Option<String>)>(conn)?
+        .load::<OpinionRow>(conn)?
         .into_iter()
         .map(|(id, draft_code, location, body, reason)| StoredOpinion { id, draft_code, location, body, reason })
         .collect();
+    let attachments = super::attachments::of_submission(conn, row.0)?;
+    assemble(row, opinions, attachments)
+}
+
+type OpinionRow = (i64, Option<String>, Option<String>, String, Option<String>);
+
+/// A stored submission from its row, its opinions in order and its files (staff scans left out).
+fn assemble(
+    row: SubmissionRow,
+    opinions: Vec<StoredOpinion>,
+    attachments: Vec<super::attachments::AttachedFile>,
+) -> Result<StoredSubmission, DbError> {
+    let (id, consultation_id, receipt_number, channel, locale, received_at, late, withdrawn_at) = row;
     Ok(StoredSubmission {
         id,
         consultation_id,
@@ -228,11 +240,62 @@ fn load(conn: &mut DbConnection, row: SubmissionRow) -> Result<StoredSubmission,
         late,
         withdrawn_at: withdrawn_at.map(from_db_time),
         opinions,
-        attachments: super::attachments::of_submission(conn, id)?
-            .into_iter()
-            .filter(|a| a.uploaded_by.is_none())
-            .collect(),
+        attachments: attachments.into_iter().filter(|a| a.uploaded_by.is_none()).collect(),
     })
+}
+
+/// Many submissions with the address each receipt goes to, in three queries whatever their
+/// number (the email worker builds up to a batch of messages at once; one submission at a
+/// time cost four queries per email). Ids not stored are left out.
+pub fn with_addresses(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, (StoredSubmission, Option<String>)>, DbError> {
+    use super::schema::attachments;
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let (low, high) = (low(chunk), high(chunk));
+        let rows: Vec<(SubmissionRow, Option<String>)> = submissions::table
+            .filter(submissions::id.eq_any(chunk))
+            .select((select_row(), submissions::email))
+            .load(conn)?;
+        let mut opinions_of: HashMap<i64, Vec<StoredOpinion>> = HashMap::new();
+        let opinion_rows: Vec<(i64, OpinionRow)> = opinions::table
+            .left_join(drafts::table)
+            .filter(opinions::submission_id.between(low, high))
+            .filter(opinions::submission_id.eq_any(chunk))
+            .order((opinions::submission_id.asc(), opinions::position.asc()))
+            .select((
+                opinions::submission_id,
+                (opinions::id, drafts::code.nullable(), opinions::location, opinions::body, opinions::reason),
+            ))
+            .load(conn)?;
+        for (submission_id, (id, draft_code, location, body, reason)) in opinion_rows {
+            opinions_of.entry(submission_id).or_default().push(StoredOpinion {
+                id,
+                draft_code,
+                location,
+                body,
+                reason,
+            });
+        }
+        let mut files_of: HashMap<i64, Vec<super::attachments::AttachedFile>> = HashMap::new();
+        let files: Vec<super::attachments::AttachedFile> = attachments::table
+            .filter(attachments::submission_id.eq_any(chunk))
+            .order(attachments::id.asc())
+            .select(super::attachments::AttachedFile::as_select())
+            .load(conn)?;
+        for file in files {
+            files_of.entry(file.submission_id).or_default().push(file);
+        }
+        for (row, email) in rows {
+            let id = row.0;
+            let stored =
+                assemble(row, opinions_of.remove(&id).unwrap_or_default(), files_of.remove(&id).unwrap_or_default())?;
+            out.insert(id, (stored, email));
+        }
+    }
+    Ok(out)
 }
 
 fn select_row() -> (

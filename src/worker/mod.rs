@@ -180,6 +180,8 @@ impl Worker {
             .run(move |c| {
                 let mut consultations: HashMap<i64, Arc<crate::domain::Consultation>> = HashMap::new();
                 let mut out = Vec::with_capacity(jobs.len());
+                let ids: Vec<i64> = jobs.iter().filter_map(|j| j.submission_id).collect();
+                let stored = submissions::with_addresses(c, &ids)?;
                 for job in jobs {
                     let withdrawal = match job.kind.as_str() {
                         submissions::RECEIPT_EMAIL => false,
@@ -193,9 +195,8 @@ impl Worker {
                         out.push(Err("receipt job without submission".to_string()));
                         continue;
                     };
-                    let (Some(submission), Some(to)) =
-                        (submissions::find_by_id(c, submission_id)?, submissions::email_address(c, submission_id)?)
-                    else {
+                    // A job may name its submission twice (a receipt and a withdrawal).
+                    let Some((submission, Some(to))) = stored.get(&submission_id).cloned() else {
                         out.push(Err("submission or address no longer stored".to_string()));
                         continue;
                     };
