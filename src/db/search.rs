@@ -30,38 +30,36 @@ pub fn list_for_indexing(conn: &mut DbConnection, opinion_ids: &[i64]) -> Result
 /// together. On PostgreSQL another instance's worker skips the rows taken here instead of
 /// waiting for them.
 pub fn index_listed(c: &mut DbConnection, limit: i64) -> Result<usize, DbError> {
-    {
-        if c.is_sqlite() {
-            // One writer at a time: both statements see the same lowest `limit` rows.
-            let indexed = diesel::sql_query(
-                "INSERT INTO opinions_fts (rowid, body, reason, location) \
-                 SELECT id, body, reason, location FROM opinions WHERE id IN \
-                 (SELECT opinion_id FROM search_backlog ORDER BY opinion_id LIMIT ?)",
-            )
-            .bind::<BigInt, _>(limit)
-            .execute(c)?;
-            diesel::sql_query(
-                "DELETE FROM search_backlog WHERE opinion_id IN \
-                 (SELECT opinion_id FROM search_backlog ORDER BY opinion_id LIMIT ?)",
-            )
-            .bind::<BigInt, _>(limit)
-            .execute(c)?;
-            Ok(indexed)
-        } else {
-            // A row the update trigger already wrote holds newer text than this copy.
-            let taken: Vec<Taken> = diesel::sql_query(
-                "WITH taken AS (DELETE FROM search_backlog WHERE opinion_id IN \
-                 (SELECT opinion_id FROM search_backlog ORDER BY opinion_id LIMIT $1 FOR UPDATE SKIP LOCKED) \
-                 RETURNING opinion_id), \
-                 copied AS (INSERT INTO opinion_search (opinion_id, body, reason) \
-                 SELECT o.id, o.body, o.reason FROM opinions o JOIN taken t ON t.opinion_id = o.id \
-                 ON CONFLICT (opinion_id) DO NOTHING) \
-                 SELECT COUNT(*) AS n FROM taken",
-            )
-            .bind::<BigInt, _>(limit)
-            .load(c)?;
-            Ok(taken.first().map_or(0, |t| t.n as usize))
-        }
+    if c.is_sqlite() {
+        // One writer at a time: both statements see the same lowest `limit` rows.
+        let indexed = diesel::sql_query(
+            "INSERT INTO opinions_fts (rowid, body, reason, location) \
+             SELECT id, body, reason, location FROM opinions WHERE id IN \
+             (SELECT opinion_id FROM search_backlog ORDER BY opinion_id LIMIT ?)",
+        )
+        .bind::<BigInt, _>(limit)
+        .execute(c)?;
+        diesel::sql_query(
+            "DELETE FROM search_backlog WHERE opinion_id IN \
+             (SELECT opinion_id FROM search_backlog ORDER BY opinion_id LIMIT ?)",
+        )
+        .bind::<BigInt, _>(limit)
+        .execute(c)?;
+        Ok(indexed)
+    } else {
+        // A row the update trigger already wrote holds newer text than this copy.
+        let taken: Vec<Taken> = diesel::sql_query(
+            "WITH taken AS (DELETE FROM search_backlog WHERE opinion_id IN \
+             (SELECT opinion_id FROM search_backlog ORDER BY opinion_id LIMIT $1 FOR UPDATE SKIP LOCKED) \
+             RETURNING opinion_id), \
+             copied AS (INSERT INTO opinion_search (opinion_id, body, reason) \
+             SELECT o.id, o.body, o.reason FROM opinions o JOIN taken t ON t.opinion_id = o.id \
+             ON CONFLICT (opinion_id) DO NOTHING) \
+             SELECT COUNT(*) AS n FROM taken",
+        )
+        .bind::<BigInt, _>(limit)
+        .load(c)?;
+        Ok(taken.first().map_or(0, |t| t.n as usize))
     }
 }
 
