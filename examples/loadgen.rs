@@ -499,10 +499,14 @@ async fn smtp_sink(port: u16, file: String) {
         stream.set_nodelay(true).ok();
         let out = out.clone();
         tokio::spawn(async move {
-            let (read, mut write) = stream.into_split();
+            let (read, write) = stream.into_split();
             let mut lines = tokio::io::BufReader::new(read);
+            // Replies to pipelined commands go out together, once the commands read so far
+            // are answered (as Postfix does).
+            let mut write = tokio::io::BufWriter::new(write);
             let mut line = String::new();
             write.write_all(b"220 sink ESMTP\r\n").await?;
+            write.flush().await?;
             loop {
                 line.clear();
                 if lines.read_line(&mut line).await? == 0 {
@@ -510,9 +514,10 @@ async fn smtp_sink(port: u16, file: String) {
                 }
                 let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
                 match verb.as_str() {
-                    "EHLO" | "HELO" => write.write_all(b"250-sink\r\n250 8BITMIME\r\n").await?,
+                    "EHLO" | "HELO" => write.write_all(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n").await?,
                     "DATA" => {
                         write.write_all(b"354 go ahead\r\n").await?;
+                        write.flush().await?;
                         let mut id = String::new();
                         loop {
                             line.clear();
@@ -535,9 +540,13 @@ async fn smtp_sink(port: u16, file: String) {
                     }
                     "QUIT" => {
                         write.write_all(b"221 bye\r\n").await?;
+                        write.flush().await?;
                         return Ok(());
                     }
                     _ => write.write_all(b"250 ok\r\n").await?,
+                }
+                if lines.buffer().is_empty() {
+                    write.flush().await?;
                 }
             }
         });

@@ -75,16 +75,46 @@ pub fn renew(
     Ok(kept)
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: i64, message_id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::sent_at.eq(Some(to_db_time(now))),
-            outbox::message_id.eq(Some(message_id)),
-            outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::last_error.eq(None::<String>),
-        ))
+/// Gives back `me`'s lease on `ids` (claimed but not sent, as when the worker stops), so
+/// another worker takes them at once rather than when the lease runs out.
+pub fn release(conn: &mut DbConnection, me: &str, ids: &[i64]) -> Result<(), DbError> {
+    for chunk in ids.chunks(500) {
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(chunk))
+                .filter(outbox::sent_at.is_null())
+                .filter(outbox::claimed_by.eq(me)),
+        )
+        .set(outbox::locked_until.eq(None::<chrono::NaiveDateTime>))
         .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Marks `ids` sent in one statement per 500; each job's Message-ID is `around.0`, its id,
+/// then `around.1` (see mail::receipt::message_id_around).
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    around: (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    use diesel::sql_types::{Nullable, Text};
+    for chunk in ids.chunks(500) {
+        let message_id = diesel::dsl::sql::<Nullable<Text>>("")
+            .bind::<Text, _>(around.0)
+            .sql(" || CAST(outbox.id AS TEXT) || ")
+            .bind::<Text, _>(around.1);
+        diesel::update(outbox::table.filter(outbox::id.eq_any(chunk)))
+            .set((
+                outbox::sent_at.eq(Some(to_db_time(now))),
+                outbox::message_id.eq(message_id),
+                outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -82,6 +82,13 @@ pub fn opinion_views(consultation: &Consultation, submission: &StoredSubmission,
 /// A Message-ID that is the same for every attempt of the same job, so a receiver can tell a
 /// retry from a new message. It never holds the receipt number: the log transport writes it.
 pub fn message_id(job_id: i64, kind: &str, public_base_url: &str) -> String {
+    let (before, after) = message_id_around(kind, public_base_url);
+    format!("{before}{job_id}{after}")
+}
+
+/// What a Message-ID holds before and after the job's id, so that the ids of many jobs can be
+/// written by one statement.
+pub fn message_id_around(kind: &str, public_base_url: &str) -> (String, String) {
     let kind: String = kind.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let host = public_base_url
         .split("://")
@@ -90,7 +97,7 @@ pub fn message_id(job_id: i64, kind: &str, public_base_url: &str) -> String {
         .split(['/', ':'])
         .next()
         .unwrap_or("pubcom.invalid");
-    format!("<pubcom-{kind}-{job_id}@{host}>")
+    (format!("<pubcom-{kind}-"), format!("@{host}>"))
 }
 
 pub struct ReceiptEmail<'a> {

@@ -1,10 +1,13 @@
 //! SMTP connections of our own, kept open and reused, with Nagle's algorithm off: lettre's
 //! pooled transport leaves it on, so each message's last small write waited for the relay's
 //! delayed ACK (~40 ms per message per connection). Plain SMTP and STARTTLS; implicit TLS
-//! (`smtps://`) stays with lettre's transport.
+//! (`smtps://`) stays with lettre's transport. Where the relay offers PIPELINING (RFC 2920),
+//! MAIL, RCPT and DATA go out in one write: two round trips per message instead of four.
+use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use lettre::Message;
 use std::time::Duration;
 use tokio::sync::{Mutex, Semaphore};
@@ -53,8 +56,58 @@ pub struct SmtpPool {
     relay: Relay,
     hello: ClientId,
     timeout: Duration,
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    idle: Mutex<Vec<Connection>>,
     slots: Semaphore,
+}
+
+/// An open connection, and whether its relay takes pipelined commands.
+struct Connection {
+    smtp: AsyncSmtpConnection,
+    pipelining: bool,
+}
+
+/// MAIL, RCPT and DATA of one message as one write (RFC 2920: DATA may end a group).
+struct Envelopes<'a> {
+    envelope: &'a Envelope,
+    parameters: Vec<MailParameter>,
+}
+
+impl std::fmt::Display for Envelopes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", Mail::new(self.envelope.from().cloned(), self.parameters.clone()))?;
+        for to in self.envelope.to() {
+            write!(f, "{}", Rcpt::new(to.clone(), vec![]))?;
+        }
+        write!(f, "{Data}")
+    }
+}
+
+impl Connection {
+    async fn send(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<(), lettre::transport::smtp::Error> {
+        if !self.pipelining {
+            return self.smtp.send(envelope, bytes).await.map(|_| ());
+        }
+        // What lettre's own send checks: 8BITMIME for a non-ASCII body (the relay offered it,
+        // or lettre's send says why not); SMTPUTF8 for non-ASCII addresses.
+        let ascii_addresses = envelope.to().iter().chain(envelope.from()).all(|a| AsRef::<str>::as_ref(a).is_ascii());
+        let eight_bit =
+            self.smtp.server_info().supports_feature(lettre::transport::smtp::extension::Extension::EightBitMime);
+        if !ascii_addresses || (!bytes.is_ascii() && !eight_bit) {
+            return self.smtp.send(envelope, bytes).await.map(|_| ());
+        }
+        let mut parameters = Vec::new();
+        if !bytes.is_ascii() {
+            parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        // Replies come in order: MAIL's, one per RCPT, then DATA's 354. A refusal leaves the
+        // rest unread, and the caller drops the connection.
+        self.smtp.command(Envelopes { envelope, parameters }).await?;
+        for _ in envelope.to() {
+            self.smtp.read_response().await?;
+        }
+        self.smtp.read_response().await?;
+        self.smtp.message(bytes).await.map(|_| ())
+    }
 }
 
 impl SmtpPool {
@@ -68,7 +121,7 @@ impl SmtpPool {
         }
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
+    async fn connect(&self) -> Result<Connection, String> {
         let r = &self.relay;
         let stream = tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect((r.host.as_str(), r.port)))
             .await
@@ -87,11 +140,14 @@ impl SmtpPool {
             }
             _ => {}
         }
+        // lettre keeps only the extensions it uses from its EHLO; ask again for PIPELINING.
+        let hello = conn.command(Ehlo::new(self.hello.clone())).await.map_err(|e| e.to_string())?;
+        let pipelining = hello.message().any(|line| line.trim().eq_ignore_ascii_case("PIPELINING"));
         if let Some((user, password)) = &r.credentials {
             let credentials = Credentials::new(user.clone(), password.clone());
             conn.auth(DEFAULT_MECHANISMS, &credentials).await.map_err(|e| e.to_string())?;
         }
-        Ok(conn)
+        Ok(Connection { smtp: conn, pipelining })
     }
 
     /// Sends one message on an idle connection (or a new one), and keeps the connection for the
@@ -106,17 +162,17 @@ impl SmtpPool {
         let bytes = message.formatted();
         let sent = tokio::time::timeout(self.timeout, conn.send(message.envelope(), &bytes)).await;
         match sent {
-            Ok(Ok(_)) if !conn.has_broken() => {
+            Ok(Ok(())) if !conn.smtp.has_broken() => {
                 self.idle.lock().await.push(conn);
                 Ok(())
             }
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => {
-                conn.abort().await;
+                conn.smtp.abort().await;
                 Err(e.to_string())
             }
             Err(_) => {
-                conn.abort().await;
+                conn.smtp.abort().await;
                 Err("sending to the SMTP relay timed out".into())
             }
         }

@@ -3,16 +3,19 @@
 //! written in small batches beside the sending, so a backlog does not cost a commit per
 //! email). Two live workers never send the same email; after a crash, at most the emails that
 //! were in flight are sent again, with the same Message-ID (at-least-once).
-use super::{backoff, Worker, BATCH, LEASE_SECS};
+use super::{backoff, pace, Worker, BATCH, LEASE_SECS};
 use crate::db::{outbox, DbError};
-use chrono::Duration;
+use crate::mail::receipt::message_id_around;
+use chrono::{DateTime, Duration, Utc};
 use lettre::Message;
+use std::collections::HashMap;
 use std::collections::VecDeque;
 use tokio::task::JoinHandle;
 
-type Outcome = (outbox::Job, Result<String, String>);
-/// A claimed job and its message with its Message-ID (or why it could not be built).
-type Ready = (outbox::Job, Result<(String, Message), String>);
+/// A job and the kind its Message-ID names once sent (or why it was not sent).
+type Outcome = (outbox::Job, Result<&'static str, String>);
+/// A claimed job and its message with the kind its Message-ID names (or why it could not be built).
+type Ready = (outbox::Job, Result<(&'static str, Message), String>);
 
 /// Outcomes waiting to be written, and the write under way.
 #[derive(Default)]
@@ -32,13 +35,20 @@ impl Marks {
         }
         let batch = std::mem::take(&mut self.pending);
         let (db, now, settings) = (worker.db.clone(), worker.clock.now(), worker.settings.worker.clone());
+        let base_url = worker.settings.public_base_url.clone();
         self.writing = Some(tokio::spawn(async move {
             db.write(move |c| {
+                // Sent jobs in one statement per kind; failures (rare) one by one.
+                let mut sent: HashMap<&str, Vec<i64>> = HashMap::new();
                 for (job, outcome) in batch {
                     match outcome {
-                        Ok(id) => outbox::mark_sent(c, job.id, &id, now)?,
+                        Ok(kind) => sent.entry(kind).or_default().push(job.id),
                         Err(error) => outbox::reschedule(c, job.id, now + backoff(&settings, job.attempts), &error)?,
                     }
+                }
+                for (kind, ids) in sent {
+                    let (before, after) = message_id_around(kind, &base_url);
+                    outbox::mark_sent(c, &ids, (&before, &after), now)?;
                 }
                 Ok(())
             })
@@ -60,25 +70,59 @@ impl Marks {
     }
 }
 
+/// Claimed jobs with their messages, in the order they go out.
+pub(super) struct Batch {
+    queue: VecDeque<Ready>,
+    claimed_at: DateTime<Utc>,
+}
+
+impl Batch {
+    pub(super) fn len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
 impl Worker {
     /// One pass over due jobs; returns how many it claimed. Emails go out a few at a time.
     /// When the mail relay fails, the rest of the pass is not tried (a relay that refuses one
     /// message refuses the next) and every job left waits for its back-off.
     pub async fn run_once(&self) -> Result<usize, DbError> {
+        let batch = self.claim(BATCH).await?;
+        let count = batch.len();
+        if count > 0 {
+            self.send(batch).await?;
+        }
+        Ok(count)
+    }
+
+    /// Claims up to `limit` due jobs under this worker's lease and builds their messages.
+    pub(super) async fn claim(&self, limit: i64) -> Result<Batch, DbError> {
         let lease = Duration::seconds(LEASE_SECS);
         let (me, now) = (self.id.clone(), self.clock.now());
-        let jobs = self.db.write(move |c| outbox::claim_due(c, &me, now, lease, BATCH)).await?;
-        let count = jobs.len();
-        if count == 0 {
-            return Ok(0);
+        let jobs = self.db.write(move |c| outbox::claim_due(c, &me, now, lease, limit)).await?;
+        if jobs.is_empty() {
+            return Ok(Batch { queue: VecDeque::new(), claimed_at: now });
         }
         let messages = self.build_messages(&jobs).await?;
-        let mut queue: VecDeque<Ready> = jobs.into_iter().zip(messages).collect();
+        Ok(Batch { queue: jobs.into_iter().zip(messages).collect(), claimed_at: now })
+    }
+
+    /// Gives back a claimed batch that will not be sent by this worker.
+    pub(super) async fn release(&self, batch: Batch) -> Result<(), DbError> {
+        let (me, ids) = (self.id.clone(), batch.queue.iter().map(|(job, _)| job.id).collect::<Vec<_>>());
+        self.db.write(move |c| outbox::release(c, &me, &ids)).await
+    }
+
+    /// Sends a claimed batch, marking each email sent (or rescheduled) as it goes.
+    pub(super) async fn send(&self, batch: Batch) -> Result<(), DbError> {
+        let lease = Duration::seconds(LEASE_SECS);
+        let Batch { mut queue, claimed_at } = batch;
+        let connections = pace::email_connections(queue.len(), self.settings.worker.concurrency);
         let mut sending = tokio::task::JoinSet::new();
         let mut marks = Marks::default();
         let mut relay_failed: Option<String> = None;
         let (mut sent, mut failed) = (0u64, 0u64);
-        let mut renewed_at = now;
+        let mut renewed_at = claimed_at;
         loop {
             // Keep the lease on what is still to send, and drop what another worker took
             // (possible only if this one stalled past its lease).
@@ -88,12 +132,12 @@ impl Worker {
                 let kept = self.db.write(move |c| outbox::renew(c, &me, &ids, renewed_at + lease)).await?;
                 queue.retain(|(job, _)| kept.contains(&job.id));
             }
-            while relay_failed.is_none() && sending.len() < self.settings.worker.concurrency.max(1) {
+            while relay_failed.is_none() && sending.len() < connections {
                 let Some((job, message)) = queue.pop_front() else { break };
                 match message {
-                    Ok((id, message)) => {
+                    Ok((kind, message)) => {
                         let mailer = self.mailer.clone();
-                        sending.spawn(async move { (job, mailer.send(message).await.map(|()| id)) });
+                        sending.spawn(async move { (job, mailer.send(message).await.map(|()| kind)) });
                     }
                     // A message that cannot be built is this job's problem, not the relay's:
                     // it waits for its back-off and the pass goes on.
@@ -136,6 +180,6 @@ impl Worker {
         if sent > 0 {
             tracing::info!(sent, "emails sent");
         }
-        Ok(count)
+        Ok(())
     }
 }

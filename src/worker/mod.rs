@@ -68,6 +68,7 @@ impl Worker {
         let grace = std::time::Duration::from_secs(self.settings.attachments.orphan_grace_secs);
         let sweep_every = grace.clamp(std::time::Duration::from_secs(1), std::time::Duration::from_secs(60));
         let mut next_sweep = std::time::Instant::now();
+        let (mut limit, mut ready) = (pace::EMAIL_BATCH_MIN, None);
         loop {
             if std::time::Instant::now() >= next_sweep {
                 next_sweep = std::time::Instant::now() + sweep_every;
@@ -77,16 +78,44 @@ impl Worker {
                     Err(e) => tracing::error!(error = %e, "the sweep of unrecorded attachments failed"),
                 }
             }
-            let emails = self.run_once().await.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "outbox pass failed");
-                0
-            });
+            let batch = match ready.take() {
+                Some(batch) => Ok(batch),
+                None => self.claim(limit).await,
+            };
+            let emails = match batch {
+                Ok(batch) if batch.len() > 0 => {
+                    let emails = batch.len();
+                    limit = pace::email_batch(limit, emails);
+                    // The next batch is claimed and built while this one goes out.
+                    let (sent, next) = tokio::join!(self.send(batch), self.claim(limit));
+                    if let Err(e) = sent {
+                        tracing::error!(error = %e, "outbox pass failed");
+                    }
+                    match next {
+                        Ok(next) if next.len() > 0 => ready = Some(next),
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "outbox pass failed"),
+                    }
+                    emails
+                }
+                Ok(_) => 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox pass failed");
+                    0
+                }
+            };
             if *shutdown.borrow() {
+                if let Some(batch) = ready.take() {
+                    if let Err(e) = self.release(batch).await {
+                        tracing::error!(error = %e, "giving back claimed emails failed; they wait for their lease");
+                    }
+                }
                 return;
             }
             if emails > 0 {
                 continue;
             }
+            limit = pace::EMAIL_BATCH_MIN;
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
@@ -173,7 +202,10 @@ impl Worker {
     }
 
     /// Each job's message (or why it cannot be built), read in one database visit.
-    async fn build_messages(&self, jobs: &[outbox::Job]) -> Result<Vec<Result<(String, Message), String>>, DbError> {
+    async fn build_messages(
+        &self,
+        jobs: &[outbox::Job],
+    ) -> Result<Vec<Result<(&'static str, Message), String>>, DbError> {
         let jobs = jobs.to_vec();
         let loaded = self
             .db
@@ -229,7 +261,7 @@ impl Worker {
                     withdrawal,
                 }
                 .build()?;
-                Ok((id, message))
+                Ok((kind, message))
             })
             .collect())
     }

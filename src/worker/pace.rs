@@ -39,6 +39,26 @@ pub fn index_batch(intake_active: bool) -> i64 {
     }
 }
 
+/// Emails claimed in one pass: 200 at first; twice the last while passes come back full (a
+/// backlog), up to 2,000, so the pass's fixed costs (the claim, the marks) shrink per email;
+/// back to 200 once a pass finds fewer.
+pub fn email_batch(last: i64, claimed: usize) -> i64 {
+    if claimed as i64 >= last {
+        (last * 2).min(EMAIL_BATCH_MAX)
+    } else {
+        EMAIL_BATCH_MIN
+    }
+}
+
+pub const EMAIL_BATCH_MIN: i64 = 200;
+const EMAIL_BATCH_MAX: i64 = 2_000;
+
+/// Connections to the relay for a batch of `waiting` emails: one per ten, at least one, at
+/// most `max` (`worker.concurrency`). A trickle keeps one connection; a backlog opens them all.
+pub fn email_connections(waiting: usize, max: usize) -> usize {
+    waiting.div_ceil(10).clamp(1, max.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +102,25 @@ mod tests {
     fn the_index_takes_small_bites_during_intake_and_large_ones_after() {
         assert!(index_batch(true) * 5 <= index_batch(false));
         assert_eq!(index_batch(true), 500);
+    }
+
+    #[test]
+    fn email_batches_grow_while_passes_come_back_full() {
+        assert_eq!(email_batch(EMAIL_BATCH_MIN, 200), 400);
+        assert_eq!(email_batch(400, 400), 800);
+        assert_eq!(email_batch(1_600, 1_600), 2_000);
+        assert_eq!(email_batch(2_000, 2_000), 2_000, "capped");
+        assert_eq!(email_batch(800, 799), EMAIL_BATCH_MIN, "a pass that is not full ends the backlog");
+        assert_eq!(email_batch(EMAIL_BATCH_MIN, 3), EMAIL_BATCH_MIN);
+    }
+
+    #[test]
+    fn connections_follow_the_emails_waiting() {
+        assert_eq!(email_connections(1, 16), 1);
+        assert_eq!(email_connections(10, 16), 1);
+        assert_eq!(email_connections(11, 16), 2);
+        assert_eq!(email_connections(95, 16), 10);
+        assert_eq!(email_connections(2_000, 16), 16);
+        assert_eq!(email_connections(5, 0), 1, "a misconfigured zero still sends");
     }
 }

@@ -43,6 +43,61 @@ async fn the_receipt_email_arrives_over_smtp_in_the_submitters_language(backend:
     assert_eq!(smtp.mailbox.messages().len(), 1);
 }
 
+/// Where the relay offers PIPELINING, each message's MAIL, RCPT and DATA go out together;
+/// where it does not, each command waits for its reply. Either way every receipt arrives
+/// whole, once, on connections kept for the next message.
+async fn commands_are_pipelined_only_where_the_relay_offers_it(backend: Backend) {
+    for (smtp, offered) in [(SmtpServer::start().await, false), (SmtpServer::start_pipelining().await, true)] {
+        let url = smtp.url();
+        let app = spawn_app_with(backend, |s| {
+            s.mail.transport = MailTransport::Smtp;
+            s.mail.smtp_url = Some(url);
+        })
+        .await;
+        let mut receipts = Vec::new();
+        for (i, text) in ["an English opinion", "日本語の意見（8BITMIME）", "a third"].iter().enumerate() {
+            let body = json!({"submitter": {"email": format!("p{i}@example.jp")}, "opinions": [{"body": text}]});
+            let created: Value = app.post_json(SUBMIT, &body).await.json().await.unwrap();
+            receipts.push(created["receipt_number"].as_str().unwrap().to_string());
+        }
+        smtp.mailbox.wait_for(3, 20).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let messages = smtp.mailbox.messages();
+        assert_eq!(messages.len(), 3, "each email once (relay offers pipelining: {offered})");
+        for (i, receipt) in receipts.iter().enumerate() {
+            let m = messages
+                .iter()
+                .find(|m| decode_words(&m.header("Subject").unwrap()).contains(receipt))
+                .expect("every receipt arrives");
+            assert_eq!(m.pipelined, offered, "relay offers pipelining: {offered}");
+            assert_eq!(m.rcpt_to, vec![format!("<p{i}@example.jp>")]);
+            assert!(m.data.contains("text/plain") && m.data.contains("text/html"));
+        }
+        // The outbox records each email's Message-ID as sent.
+        let mut recorded = stored_message_ids(&app).await;
+        let mut sent: Vec<String> = messages.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+        recorded.sort();
+        sent.sort();
+        assert_eq!(recorded, sent);
+    }
+}
+
+async fn stored_message_ids(app: &crate::helpers::TestApp) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        message_id: String,
+    }
+    app.db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            let rows = diesel::sql_query("SELECT message_id FROM outbox WHERE sent_at IS NOT NULL").load::<Row>(c)?;
+            Ok(rows.into_iter().map(|r| r.message_id).collect())
+        })
+        .await
+        .unwrap()
+}
+
 /// Decodes RFC 2047 encoded words (=?utf-8?b?…?=), as a mail program would.
 fn decode_words(s: &str) -> String {
     use base64::Engine;
@@ -298,10 +353,54 @@ async fn two_workers_and_a_slow_relay_send_each_email_once(backend: Backend) {
     second.await.unwrap();
 }
 
+/// A worker claims the next batch while it sends the current one; stopped, it gives back what
+/// it claimed and did not send, so another worker sends it at once, not after the lease.
+async fn a_stopped_worker_gives_back_the_emails_it_claimed_ahead(backend: Backend) {
+    const SUBMISSIONS: usize = 250;
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(backend, |s| {
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(url);
+        s.rate_limit.submissions_per_minute = 0;
+    })
+    .await;
+    app.stop_worker().await;
+    for i in 0..SUBMISSIONS {
+        let body = json!({"submitter": {"email": format!("p{i}@example.jp")}, "opinions": [{"body": "ahead"}]});
+        assert_eq!(app.post_json(SUBMIT, &body).await.status(), 201);
+    }
+    let worker = |app: &crate::helpers::TestApp| {
+        let mut s = crate::helpers::test_settings(&app.database);
+        s.mail.transport = MailTransport::Smtp;
+        s.mail.smtp_url = Some(smtp.url());
+        pubcom::startup::build_worker(
+            std::sync::Arc::new(s),
+            app.db.clone(),
+            app.clock.clone(),
+            Default::default(),
+            Default::default(),
+        )
+        .unwrap()
+    };
+    // Told to stop before it starts: it does one pass of 200 (the first batch) and claims the
+    // other 50 meanwhile, then stops.
+    let (_stop, stopped) = tokio::sync::watch::channel(true);
+    worker(&app).run(stopped).await;
+    assert_eq!(smtp.mailbox.messages().len(), 200);
+    assert_eq!(unsent(&app).await, 50);
+    assert_eq!(outbox_count(&app, "sent_at IS NULL AND locked_until IS NOT NULL").await, 0, "nothing held");
+    // Another worker sends them with the clock where it was.
+    assert_eq!(worker(&app).run_once().await.unwrap(), 50);
+    assert_eq!(smtp.mailbox.wait_for(SUBMISSIONS, 20).await.len(), SUBMISSIONS);
+}
+
 on_both_backends!(
+    a_stopped_worker_gives_back_the_emails_it_claimed_ahead,
     two_workers_and_a_slow_relay_send_each_email_once,
     a_withdrawal_is_confirmed_by_email,
     the_receipt_email_arrives_over_smtp_in_the_submitters_language,
+    commands_are_pipelined_only_where_the_relay_offers_it,
     user_text_cannot_inject_headers,
     emails_wait_for_smtp_and_go_out_once_it_is_back,
     a_surge_while_smtp_refuses_gets_every_email_exactly_once,

@@ -4,11 +4,13 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Received {
     pub mail_from: String,
     pub rcpt_to: Vec<String>,
     pub data: String,
+    /// RCPT and DATA had arrived with MAIL, before the reply to MAIL (RFC 2920 pipelining).
+    pub pipelined: bool,
 }
 
 impl Received {
@@ -82,15 +84,20 @@ impl SmtpServer {
     }
 
     pub async fn start_on(port: u16) -> Self {
-        Self::start_with(port, std::time::Duration::ZERO).await
+        Self::start_with(port, std::time::Duration::ZERO, false).await
     }
 
     /// A relay that takes `delay` to accept each message (after it has received it).
     pub async fn start_slow(delay: std::time::Duration) -> Self {
-        Self::start_with(0, delay).await
+        Self::start_with(0, delay, false).await
     }
 
-    async fn start_with(port: u16, delay: std::time::Duration) -> Self {
+    /// A relay that offers PIPELINING.
+    pub async fn start_pipelining() -> Self {
+        Self::start_with(0, std::time::Duration::ZERO, true).await
+    }
+
+    async fn start_with(port: u16, delay: std::time::Duration, pipelining: bool) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mailbox = Mailbox::default();
@@ -99,7 +106,7 @@ impl SmtpServer {
             while let Ok((stream, _)) = listener.accept().await {
                 let store = store.clone();
                 tokio::spawn(async move {
-                    let _ = serve(stream, store, delay).await;
+                    let _ = serve(stream, store, delay, pipelining).await;
                 });
             }
         });
@@ -111,11 +118,16 @@ impl SmtpServer {
     }
 }
 
-async fn serve(stream: tokio::net::TcpStream, store: Mailbox, delay: std::time::Duration) -> std::io::Result<()> {
+async fn serve(
+    stream: tokio::net::TcpStream,
+    store: Mailbox,
+    delay: std::time::Duration,
+    pipelining: bool,
+) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 test.invalid ESMTP ready\r\n").await?;
-    let mut current = Received { mail_from: String::new(), rcpt_to: Vec::new(), data: String::new() };
+    let mut current = Received::default();
     let mut line = String::new();
     loop {
         line.clear();
@@ -124,10 +136,12 @@ async fn serve(stream: tokio::net::TcpStream, store: Mailbox, delay: std::time::
         }
         let command = line.trim_end().to_ascii_uppercase();
         if command.starts_with("EHLO") || command.starts_with("HELO") {
-            write.write_all(b"250-test.invalid\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n").await?;
+            let offer: &[u8] = if pipelining { b"250-PIPELINING\r\n" } else { b"" };
+            write.write_all(&[b"250-test.invalid\r\n", offer, b"250-8BITMIME\r\n250 SMTPUTF8\r\n"].concat()).await?;
         } else if command.starts_with("MAIL FROM:") {
-            current =
-                Received { mail_from: line.trim_end()[10..].to_string(), rcpt_to: Vec::new(), data: String::new() };
+            // Not yet answered, so anything already buffered was sent without waiting.
+            let pipelined = String::from_utf8_lossy(lines.buffer()).contains("\r\nDATA\r\n");
+            current = Received { mail_from: line.trim_end()[10..].to_string(), pipelined, ..Received::default() };
             write.write_all(b"250 OK\r\n").await?;
         } else if command.starts_with("RCPT TO:") {
             current.rcpt_to.push(line.trim_end()[8..].to_string());
