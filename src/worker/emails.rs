@@ -3,7 +3,7 @@
 //! written in small batches beside the sending, so a backlog does not cost a commit per
 //! email). Two live workers never send the same email; after a crash, at most the emails that
 //! were in flight are sent again, with the same Message-ID (at-least-once).
-use super::{backoff, pace, Worker, BATCH, LEASE_SECS};
+use super::{backoff, pace, Worker, LEASE_SECS};
 use crate::db::{outbox, DbError};
 use crate::mail::receipt::message_id_around;
 use chrono::{DateTime, Duration, Utc};
@@ -87,7 +87,7 @@ impl Worker {
     /// When the mail relay fails, the rest of the pass is not tried (a relay that refuses one
     /// message refuses the next) and every job left waits for its back-off.
     pub async fn run_once(&self) -> Result<usize, DbError> {
-        let batch = self.claim(BATCH).await?;
+        let batch = self.claim(pace::EMAIL_BATCH_MIN).await?;
         let count = batch.len();
         if count > 0 {
             self.send(batch).await?;

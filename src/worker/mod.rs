@@ -16,8 +16,6 @@ mod attachments;
 mod emails;
 mod pace;
 
-const BATCH: i64 = 200;
-
 /// Work the worker does besides email, each kind in its own loop.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Background {
