@@ -166,7 +166,7 @@ pub struct WorkerSettings {
     /// First retry delay; doubled per attempt up to `max_backoff_secs`.
     pub initial_backoff_secs: u64,
     pub max_backoff_secs: u64,
-    /// Emails sent at once (each on its own connection to the relay).
+    /// Most emails sent at once, each on its own connection to the relay (fewer while few wait).
     pub concurrency: usize,
 }
 
