@@ -62,6 +62,9 @@ enum Pass {
 fn fingerprint(db: &Db, pass: Pass) -> Result<usize, DbError> {
     db.write_blocking(|c| {
         plan_each_statement(c)?;
+        if pass == Pass::Bulk {
+            crate::db::widen_sqlite_cache(c)?;
+        }
         let taken = jobs::take(c, jobs::FINGERPRINT, if pass == Pass::Bulk { JOBS_PER_PASS } else { 1 })?;
         let mut ids: Vec<i64> = Vec::new();
         for (job, payload) in taken {

@@ -15,6 +15,10 @@ async fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
     assert_eq!(get("synchronous"), "2", "synchronous=FULL");
     assert_eq!(get("foreign_keys"), "1");
     assert_eq!(get("busy_timeout"), "10000");
+    // Every pooled connection fills its page cache as the file grows: at 64 MB each, a 3x
+    // surge held over 200 MB. Negative means KiB.
+    let cache_kib = -get("cache_size").parse::<i64>().unwrap();
+    assert!((1..=4096).contains(&cache_kib), "page cache per connection: {cache_kib} KiB");
 }
 
 #[tokio::test]
