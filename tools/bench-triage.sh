@@ -5,17 +5,22 @@
 # The generated work is then answered and published (`generate --answer`), so the public
 # results page, an item's pages and the streamed downloads are timed too, with the server's
 # peak memory after the downloads.
-#   [BACKENDS="sqlite postgres"] [CLUSTER=no] [PUBLIC=no] tools/bench-triage.sh [OPINIONS] [RUNS]
+#   [BACKENDS="sqlite postgres"] [CLUSTER=no] [PUBLIC=no] [BIN=path] tools/bench-triage.sh [OPINIONS] [RUNS]
 # CLUSTER=no leaves the campaigns to the worker (it fingerprints in the background while the
-# views are timed); PUBLIC=no stops after the staff views.
+# views are timed); PUBLIC=no stops after the staff views; BIN times another build of pubcom
+# (for an A/B; not PUBCOM_*, which pubcom would read as configuration).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 opinions=${1:-100000}
 runs=${2:-5}
 work=$(mktemp -d /tmp/pubcom-triage.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; dropdb -h 127.0.0.1 -U postgres --if-exists pubcom_triage >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-cargo build --release --quiet --bin pubcom
-bin=$PWD/target/release/pubcom
+if [ -n "${BIN:-}" ]; then
+  bin=$(realpath "$BIN")
+else
+  cargo build --release --quiet --bin pubcom
+  bin=$PWD/target/release/pubcom
+fi
 # A throwaway database: the benchmark administrator signs in with a password alone.
 export PUBCOM_DATA_DIR=$work/data PUBCOM_BIND=127.0.0.1:18090 PUBCOM_MAIL__TRANSPORT=log RUST_LOG=warn PUBCOM_STAFF__TWO_FACTOR_ROLES='[]'
 
