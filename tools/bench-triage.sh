@@ -58,6 +58,7 @@ list: draft + state + on time|/staff/c/ismap-2020/opinions?draft=management-stan
 list: tag filter|/staff/c/ismap-2020/opinions?tag=none-yet
 list: search Japanese (監査の頻度)|/staff/c/ismap-2020/opinions?q=%E7%9B%A3%E6%9F%BB%E3%81%AE%E9%A0%BB%E5%BA%A6
 list: search English (audit interval)|/staff/c/ismap-2020/opinions?q=audit+interval
+list: search + draft + from (管理基準)|/staff/c/ismap-2020/opinions?q=%E7%AE%A1%E7%90%86%E5%9F%BA%E6%BA%96&draft=management-standards&from=2020-03-01
 list: page deep in the list (keyset)|/staff/c/ismap-2020/opinions?after=$deep
 opinion page|/staff/opinions/$deep
 publication review (coverage over all)|/staff/c/ismap-2020/publish

@@ -235,7 +235,7 @@ pub async fn bulk(
         .await?;
     if changed.as_ref().is_ok_and(|n| *n >= LARGE_CHANGE) {
         // A large share of the table changed state: refresh the planner's statistics.
-        db.run(crate::db::analyze).await?;
+        db.write(crate::db::analyze).await?;
     }
     changed
 }

@@ -1,5 +1,5 @@
 //! What analysts attach to opinions: free tags and internal notes.
-use super::schema::{opinion_notes, opinion_tags, opinions, staff_users, submissions};
+use super::schema::{opinion_notes, opinion_tags, staff_users};
 use super::{from_db_time, to_db_time, DbConnection, DbError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -32,11 +32,19 @@ pub fn tags_of(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, String)
         .load(conn)?)
 }
 
-/// The tags in use in a consultation, for the filter list.
+/// The tags in use in a consultation, for the filter list. Driven from the tags (each
+/// checked against its opinion's consultation) rather than from the consultation's opinions:
+/// SQLite took the join the other way round and read all 100,000 opinions on every triage
+/// page, even with no tag at all (98 ms; now under 1 ms, 53 ms with 20,000 tags).
 pub fn tags_in(conn: &mut DbConnection, consultation_id: i64) -> Result<Vec<String>, DbError> {
+    let in_consultation = diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "EXISTS (SELECT 1 FROM opinions JOIN submissions ON submissions.id = opinions.submission_id \
+         WHERE opinions.id = opinion_tags.opinion_id AND submissions.consultation_id = ",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(consultation_id)
+    .sql(")");
     Ok(opinion_tags::table
-        .inner_join(opinions::table.inner_join(submissions::table))
-        .filter(submissions::consultation_id.eq(consultation_id))
+        .filter(in_consultation)
         .select(opinion_tags::tag)
         .distinct()
         .order(opinion_tags::tag.asc())

@@ -7,7 +7,7 @@ mod network;
 mod statement_timeout;
 pub use statement_timeout::{with_statement_timeout, STATEMENT_TIMEOUT};
 mod sqlite_settings;
-pub use sqlite_settings::{sqlite_pragmas, widen_sqlite_cache};
+pub use sqlite_settings::{opinions_high_water, opinions_when_analyzed, sqlite_pragmas, widen_sqlite_cache};
 pub mod campaigns;
 pub mod consultations;
 pub mod credentials;
@@ -39,12 +39,12 @@ use std::time::Duration;
 const MIGRATION_LOCK: i64 = 0x7075_6263_6f6d_0001;
 pub const IMPORT_LOCK: i64 = 0x7075_6263_6f6d_0002;
 
-/// Refreshes the planner's statistics after a large change (PostgreSQL; on SQLite the
-/// statistics would change plans that were measured without them, so it is left alone).
+/// Refreshes the planner's statistics after a large change. SQLite keeps none unless asked:
+/// without them it walked every submission of a consultation and sorted their opinions for
+/// each triage page instead of reading the newest first (122 ms instead of 34 ms at 100,000
+/// opinions). On SQLite it writes, so it runs as a write (0.15 s at 100,000 opinions).
 pub fn analyze(conn: &mut DbConnection) -> Result<(), DbError> {
-    if let DbConnection::Postgresql(c) = conn {
-        diesel::sql_query("ANALYZE").execute(c)?;
-    }
+    on_backend!(conn, |c| diesel::sql_query("ANALYZE").execute(c)?);
     Ok(())
 }
 

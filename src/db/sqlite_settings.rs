@@ -1,5 +1,5 @@
-//! The SQLite settings of pooled connections and of bulk passes, and how a connection
-//! reports them.
+//! The SQLite settings of pooled connections and of bulk passes, how a connection reports
+//! them, and what the planner's statistics were gathered over.
 use super::{DbConnection, DbError};
 use diesel::prelude::*;
 
@@ -47,4 +47,30 @@ pub fn sqlite_pragmas(conn: &mut DbConnection) -> Result<Vec<(String, String)>, 
         out.push((pragma.to_string(), value));
     }
     Ok(out)
+}
+
+/// How many opinions SQLite's planner statistics were gathered over (`sqlite_stat1`), if they
+/// ever were; `None` on PostgreSQL, whose autovacuum keeps its own statistics.
+pub fn opinions_when_analyzed(conn: &mut DbConnection) -> Result<Option<i64>, DbError> {
+    let DbConnection::Sqlite(c) = conn else {
+        return Ok(None);
+    };
+    let exists: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1')",
+    ))
+    .get_result(c)?;
+    if exists == 0 {
+        return Ok(None);
+    }
+    let rows: Vec<PragmaText> =
+        diesel::sql_query("SELECT stat AS value FROM sqlite_stat1 WHERE tbl = 'opinions' LIMIT 1").load(c)?;
+    Ok(rows.first().and_then(|r| r.value.split(' ').next()).and_then(|n| n.parse().ok()))
+}
+
+/// The highest opinion id: how large the table has grown, read from the end of its key.
+pub fn opinions_high_water(conn: &mut DbConnection) -> Result<i64, DbError> {
+    use super::schema::opinions;
+    let top: Option<i64> =
+        super::on_backend!(conn, |c| opinions::table.select(diesel::dsl::max(opinions::id)).first(c)?);
+    Ok(top.unwrap_or(0))
 }

@@ -136,10 +136,17 @@ impl Worker {
         loop {
             let (before, started) = (accepted(), std::time::Instant::now());
             let done = match work {
-                Background::Search => self.index_once(pace::index_batch(surging)).await.unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "adding opinions to the search index failed");
-                    0
-                }),
+                Background::Search => {
+                    if !surging {
+                        if let Err(e) = self.statistics_once().await {
+                            tracing::error!(error = %e, "gathering the planner's statistics failed");
+                        }
+                    }
+                    self.index_once(pace::index_batch(surging)).await.unwrap_or_else(|e| {
+                        tracing::error!(error = %e, "adding opinions to the search index failed");
+                        0
+                    })
+                }
                 Background::Campaigns => self.campaigns_once().await.unwrap_or_else(|e| {
                     tracing::error!(error = %e, "campaign pass failed");
                     0
@@ -181,6 +188,22 @@ impl Worker {
         tokio::task::spawn_blocking(move || crate::app::redaction::scan_pending(&db, now))
             .await
             .map_err(|_| DbError::Cancelled)?
+    }
+
+    /// Gathers SQLite's planner statistics when the opinions have grown enough since the last
+    /// time (`pace::statistics_due`); returns whether it did. Nothing to do on PostgreSQL.
+    pub async fn statistics_once(&self) -> Result<bool, DbError> {
+        if self.db.backend() != "sqlite" {
+            return Ok(false);
+        }
+        let (before, now) = self.db.run(|c| Ok((db::opinions_when_analyzed(c)?, db::opinions_high_water(c)?))).await?;
+        if !pace::statistics_due(before, now) {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        self.db.write(db::analyze).await?;
+        tracing::info!(opinions = now, seconds = started.elapsed().as_secs_f64(), "gathered the planner's statistics");
+        Ok(true)
     }
 
     /// One pass adding listed opinions to the search index; returns how many it added.

@@ -59,9 +59,30 @@ pub fn email_connections(waiting: usize, max: usize) -> usize {
     waiting.div_ceil(10).clamp(1, max.max(1))
 }
 
+/// Fewer opinions than this are read fast whatever plan SQLite chooses.
+const STATISTICS_FROM: i64 = 1_000;
+
+/// Whether SQLite's planner statistics should be gathered again: once the opinions reach
+/// `STATISTICS_FROM`, and again each time they have doubled since the last time. So a
+/// consultation growing to a million opinions is analysed about ten times in all, each time
+/// holding the writer for at most a second or two.
+pub fn statistics_due(analyzed_over: Option<i64>, opinions: i64) -> bool {
+    opinions >= STATISTICS_FROM && analyzed_over.is_none_or(|before| opinions >= before.saturating_mul(2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statistics_are_gathered_when_the_opinions_have_doubled() {
+        assert!(!statistics_due(None, 999), "small tables need none");
+        assert!(statistics_due(None, 1_000), "never gathered");
+        assert!(!statistics_due(Some(1_000), 1_999));
+        assert!(statistics_due(Some(1_000), 2_000));
+        assert!(!statistics_due(Some(100_000), 150_000));
+        assert!(statistics_due(Some(0), 1_000), "gathered while empty");
+    }
 
     const POLL: Duration = Duration::from_millis(500);
 

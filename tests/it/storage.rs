@@ -99,7 +99,45 @@ async fn a_draft_with_opinions_cannot_be_dropped_by_an_import(backend: Backend) 
     assert_eq!(app.count("drafts").await, 5 + 3, "nothing was removed");
 }
 
+/// SQLite keeps no planner statistics unless asked: the worker gathers them once the opinions
+/// have grown, and not again until they have doubled. PostgreSQL's autovacuum does its own.
+async fn the_worker_gathers_planner_statistics_as_the_opinions_grow(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.stop_worker().await;
+    let (db, clock) = (app.db.clone(), app.clock.clone());
+    tokio::task::spawn_blocking(move || {
+        let plan = pubcom::app::generate::Plan { opinions: 1_200, seed: 3, campaigns: 0, campaign_share: 0.0 };
+        pubcom::app::generate::fill(&db, "ismap-2020", plan, clock.as_ref(), &mut |_| {}).unwrap();
+    })
+    .await
+    .unwrap();
+    let sqlite = backend == Backend::Sqlite;
+    if sqlite {
+        let analyzed = app.db.run(db::opinions_when_analyzed).await.unwrap();
+        assert!(analyzed.is_some_and(|n| n >= 1_200), "the generator leaves statistics: {analyzed:?}");
+        // As a database that grew through the web would be: no statistics yet.
+        app.db
+            .write(|c| {
+                use diesel::RunQueryDsl;
+                diesel::sql_query("DELETE FROM sqlite_stat1").execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+    let settings = std::sync::Arc::new(crate::helpers::test_settings(&app.database));
+    let (db, clock) = (app.db.clone(), app.clock.clone());
+    let worker = startup::build_worker(settings, db, clock, Default::default(), Default::default()).unwrap();
+    assert_eq!(worker.statistics_once().await.unwrap(), sqlite, "gathered once the table has grown");
+    if sqlite {
+        let analyzed = app.db.run(db::opinions_when_analyzed).await.unwrap();
+        assert!(analyzed.is_some_and(|n| n >= 1_200), "{analyzed:?}");
+    }
+    assert!(!worker.statistics_once().await.unwrap(), "not again until the opinions have doubled");
+}
+
 on_both_backends!(
+    the_worker_gathers_planner_statistics_as_the_opinions_grow,
     migrations_and_seed_load_on_start,
     import_is_idempotent_by_slug_and_updates,
     a_draft_with_opinions_cannot_be_dropped_by_an_import

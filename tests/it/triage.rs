@@ -580,7 +580,39 @@ async fn large_lists_say_more_than_instead_of_counting_everything(backend: Backe
     assert_eq!(total(&ja), "(200件超)");
 }
 
+/// The tag filter offers the tags used in this consultation, each once and in order, and
+/// never another consultation's.
+async fn the_tag_filter_offers_only_this_consultations_tags(backend: Backend) {
+    use pubcom::db::{annotations, consultations};
+    let app = spawn_app_rate_free(backend).await;
+    submit(&app, json!({"opinions": [{"draft": null, "body": "一つ目"}, {"draft": null, "body": "second"}]})).await;
+    let ours = opinion_ids(&app).await;
+    let (db, clock) = (app.db.clone(), app.clock.clone());
+    tokio::task::spawn_blocking(move || {
+        let plan = pubcom::app::generate::Plan { opinions: 3, seed: 1, campaigns: 0, campaign_share: 0.0 };
+        pubcom::app::generate::fill(&db, "demo-open", plan, clock.as_ref(), &mut |_| {}).unwrap();
+    })
+    .await
+    .unwrap();
+    let theirs: Vec<i64> = opinion_ids(&app).await.into_iter().filter(|id| !ours.contains(id)).collect();
+    let tagged = app
+        .db
+        .run(move |c| {
+            annotations::add_tag(c, &ours, "費用")?;
+            annotations::add_tag(c, &ours[..1], "audit")?;
+            annotations::add_tag(c, &theirs, "elsewhere")?;
+            let id = |c: &mut _, slug| consultations::find(c, slug).map(|found| found.unwrap().id);
+            let (ismap, demo) = (id(c, "ismap-2020")?, id(c, "demo-open")?);
+            Ok((annotations::tags_in(c, ismap)?, annotations::tags_in(c, demo)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(tagged.0, vec!["audit".to_string(), "費用".to_string()]);
+    assert_eq!(tagged.1, vec!["elsewhere".to_string()]);
+}
+
 on_both_backends!(
+    the_tag_filter_offers_only_this_consultations_tags,
     large_lists_say_more_than_instead_of_counting_everything,
     opinions_are_triaged_answered_and_published,
     moving_an_opinion_keeps_the_submitters_choice,

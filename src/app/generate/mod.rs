@@ -188,7 +188,7 @@ pub fn fill(
     // (and its benchmarks) meet a complete index.
     while db.write_blocking(|c| crate::db::search::index_listed(c, 20_000))? > 0 {}
     // Fresh statistics, so the planner does not choose plans made for an empty table.
-    db.run_blocking(crate::db::analyze)?;
+    db.write_blocking(crate::db::analyze)?;
     Ok(Generated { submissions: subs, opinions: made, truth })
 }
 
