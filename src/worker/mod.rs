@@ -48,6 +48,12 @@ pub fn backoff(settings: &WorkerSettings, attempts: i32) -> Duration {
     Duration::seconds(secs as i64)
 }
 
+/// What a step of the mail loop gave; a failure is logged and the loop goes on (its jobs
+/// wait for their back-off or their lease).
+fn outbox_step<T>(result: Result<T, DbError>) -> Option<T> {
+    result.map_err(|e| tracing::error!(error = %e, "outbox pass failed")).ok()
+}
+
 impl Worker {
     /// Runs until `shutdown` turns true: receipt emails in one loop; the personal-data scan
     /// with attached files' text, and campaign fingerprints, each in a loop of its own that
@@ -77,31 +83,17 @@ impl Worker {
                 }
             }
             let batch = match ready.take() {
-                Some(batch) => Ok(batch),
-                None => self.claim(limit).await,
+                Some(batch) => Some(batch),
+                None => outbox_step(self.claim(limit).await),
             };
-            let emails = match batch {
-                Ok(batch) if batch.len() > 0 => {
-                    let emails = batch.len();
-                    limit = pace::email_batch(limit, emails);
-                    // The next batch is claimed and built while this one goes out.
-                    let (sent, next) = tokio::join!(self.send(batch), self.claim(limit));
-                    if let Err(e) = sent {
-                        tracing::error!(error = %e, "outbox pass failed");
-                    }
-                    match next {
-                        Ok(next) if next.len() > 0 => ready = Some(next),
-                        Ok(_) => {}
-                        Err(e) => tracing::error!(error = %e, "outbox pass failed"),
-                    }
-                    emails
-                }
-                Ok(_) => 0,
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox pass failed");
-                    0
-                }
-            };
+            let emails = batch.as_ref().map_or(0, emails::Batch::len);
+            if let Some(batch) = batch.filter(|b| b.len() > 0) {
+                limit = pace::email_batch(limit, emails);
+                // The next batch is claimed and built while this one goes out.
+                let (sent, next) = tokio::join!(self.send(batch), self.claim(limit));
+                outbox_step(sent);
+                ready = outbox_step(next).filter(|next| next.len() > 0);
+            }
             if *shutdown.borrow() {
                 if let Some(batch) = ready.take() {
                     if let Err(e) = self.release(batch).await {
