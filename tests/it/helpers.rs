@@ -243,3 +243,15 @@ pub fn api_submission(draft: &str, body: &str) -> serde_json::Value {
         "opinions": [{"draft": draft, "location": "3.2.1", "body": body, "reason": "because"}]
     })
 }
+
+/// Fills a consultation with about `opinions` generated opinions (no campaigns), as
+/// `pubcom generate` does.
+pub async fn generate(app: &TestApp, slug: &'static str, opinions: usize, seed: u64) {
+    let (db, clock) = (app.db.clone(), app.clock.clone());
+    tokio::task::spawn_blocking(move || {
+        let plan = pubcom::app::generate::Plan { opinions, seed, campaigns: 0, campaign_share: 0.0 };
+        pubcom::app::generate::fill(&db, slug, plan, clock.as_ref(), &mut |_| {}).unwrap();
+    })
+    .await
+    .unwrap();
+}

@@ -104,13 +104,7 @@ async fn a_draft_with_opinions_cannot_be_dropped_by_an_import(backend: Backend) 
 async fn the_worker_gathers_planner_statistics_as_the_opinions_grow(backend: Backend) {
     let app = spawn_app(backend).await;
     app.stop_worker().await;
-    let (db, clock) = (app.db.clone(), app.clock.clone());
-    tokio::task::spawn_blocking(move || {
-        let plan = pubcom::app::generate::Plan { opinions: 1_200, seed: 3, campaigns: 0, campaign_share: 0.0 };
-        pubcom::app::generate::fill(&db, "ismap-2020", plan, clock.as_ref(), &mut |_| {}).unwrap();
-    })
-    .await
-    .unwrap();
+    crate::helpers::generate(&app, "ismap-2020", 1_200, 3).await;
     let sqlite = backend == Backend::Sqlite;
     if sqlite {
         let analyzed = app.db.run(db::opinions_when_analyzed).await.unwrap();

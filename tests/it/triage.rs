@@ -563,13 +563,7 @@ async fn the_openapi_document_describes_every_api_route(backend: Backend) {
 /// A list of many matches says "more than" instead of counting every one on each page.
 async fn large_lists_say_more_than_instead_of_counting_everything(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (db, clock) = (app.db.clone(), app.clock.clone());
-    tokio::task::spawn_blocking(move || {
-        let plan = pubcom::app::generate::Plan { opinions: 1200, seed: 7, campaigns: 0, campaign_share: 0.0 };
-        pubcom::app::generate::fill(&db, "ismap-2020", plan, clock.as_ref(), &mut |_| {}).unwrap();
-    })
-    .await
-    .unwrap();
+    crate::helpers::generate(&app, "ismap-2020", 1200, 7).await;
     let analyst = signed_in(&app, "analyst", Role::Analyst).await;
     let all = analyst.get("/staff/c/ismap-2020/opinions?lang=en").await.text().await.unwrap();
     let total = |html: &str| html.split("id=\"total\">").nth(1).unwrap().split('<').next().unwrap().to_string();
@@ -587,13 +581,7 @@ async fn the_tag_filter_offers_only_this_consultations_tags(backend: Backend) {
     let app = spawn_app_rate_free(backend).await;
     submit(&app, json!({"opinions": [{"draft": null, "body": "一つ目"}, {"draft": null, "body": "second"}]})).await;
     let ours = opinion_ids(&app).await;
-    let (db, clock) = (app.db.clone(), app.clock.clone());
-    tokio::task::spawn_blocking(move || {
-        let plan = pubcom::app::generate::Plan { opinions: 3, seed: 1, campaigns: 0, campaign_share: 0.0 };
-        pubcom::app::generate::fill(&db, "demo-open", plan, clock.as_ref(), &mut |_| {}).unwrap();
-    })
-    .await
-    .unwrap();
+    crate::helpers::generate(&app, "demo-open", 3, 1).await;
     let theirs: Vec<i64> = opinion_ids(&app).await.into_iter().filter(|id| !ours.contains(id)).collect();
     let tagged = app
         .db
