@@ -6,6 +6,9 @@
 # Build an older binary with, e.g.:
 #   git worktree add /tmp/old <commit> && (cd /tmp/old && CARGO_TARGET_DIR=$PWD/../main/target \
 #     cargo build --release --bin pubcom) && cp target/release/pubcom /tmp/pubcom-old
+# Beside each rate it prints the CPU time spent per submission by pubcom and by PostgreSQL
+# (all its processes, from /proc): on this 2-core machine the rate follows the CPU each
+# submission costs, and that cost drifts far less from run to run than the rate does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old=${1:?old binary}
@@ -18,6 +21,20 @@ work=$(mktemp -d /tmp/pubcom-ab.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; dropdb -h 127.0.0.1 -U postgres --if-exists pubcom_ab >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 cargo build --release --quiet --example loadgen
 export PUBCOM_BIND=127.0.0.1:18098 PUBCOM_MAIL__TRANSPORT=log PUBCOM_RATE_LIMIT__SUBMISSIONS_PER_MINUTE=0 RUST_LOG=warn
+# "pid group ticks" for pubcom and every PostgreSQL process (user + system time).
+cpu_ticks() {
+  awk -v g=pubcom '{sub(/^.*\) /, ""); print FILENAME, g, $12 + $13}' "/proc/$1/stat"
+  for p in $(pgrep -x postgres) $(pgrep -f '^postgres:'); do
+    [ -r "/proc/$p/stat" ] && awk -v g=postgres '{sub(/^.*\) /, ""); print FILENAME, g, $12 + $13}' "/proc/$p/stat"
+  done 2>/dev/null | sort -u
+}
+# Microseconds of CPU per submission, by group; a process born during the run counts from 0.
+cpu_per_submission() {
+  awk -v n="$3" -v hz="$(getconf CLK_TCK)" 'NR == FNR {was[$1] = $3; next}
+    {used[$2] += $3 - ($1 in was ? was[$1] : 0)}
+    END {if (n > 0) printf "  cpu per submission: pubcom %.0f µs, postgres %.0f µs\n",
+      used["pubcom"] * 1e6 / hz / n, used["postgres"] * 1e6 / hz / n}' "$1" "$2"
+}
 for round in $(seq 1 "$rounds"); do
   for bin in "$old" "$new"; do
     rm -rf "$work/data" "$work"/ab.sqlite3*
@@ -32,7 +49,10 @@ for round in $(seq 1 "$rounds"); do
     server=$!
     for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18098/readyz >/dev/null && break; sleep 0.2; done
     printf 'round=%s binary=%s backend=%s ' "$round" "$bin" "$backend"
-    target/release/examples/loadgen "$mode" http://127.0.0.1:18098 demo-open 64 "$seconds"
+    cpu_ticks "$server" > "$work/before"
+    target/release/examples/loadgen "$mode" http://127.0.0.1:18098 demo-open 64 "$seconds" | tee "$work/load"
+    cpu_ticks "$server" > "$work/after"
+    cpu_per_submission "$work/before" "$work/after" "$(sed -n 's/.*submissions=\([0-9]*\).*/\1/p' "$work/load")"
     kill "$server"; wait "$server" 2>/dev/null || true
   done
 done

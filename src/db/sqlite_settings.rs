@@ -62,9 +62,11 @@ pub fn opinions_when_analyzed(conn: &mut DbConnection) -> Result<Option<i64>, Db
     if exists == 0 {
         return Ok(None);
     }
+    // Each index's row starts with the rows it holds: a partial index holds only some, so the
+    // table's size is the largest.
     let rows: Vec<PragmaText> =
-        diesel::sql_query("SELECT stat AS value FROM sqlite_stat1 WHERE tbl = 'opinions' LIMIT 1").load(c)?;
-    Ok(rows.first().and_then(|r| r.value.split(' ').next()).and_then(|n| n.parse().ok()))
+        diesel::sql_query("SELECT stat AS value FROM sqlite_stat1 WHERE tbl = 'opinions'").load(c)?;
+    Ok(rows.iter().filter_map(|r| r.value.split(' ').next()?.parse().ok()).max())
 }
 
 /// The highest opinion id: how large the table has grown, read from the end of its key.
