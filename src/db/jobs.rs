@@ -14,6 +14,8 @@ pub const FINGERPRINT: &str = "fingerprint";
 pub const EXTRACT_TEXT: &str = "extract_attachment_text";
 /// Re-cluster the campaigns of one consultation (payload: its id).
 pub const RECLUSTER: &str = "recluster";
+/// The work every batch of new opinions needs, one job of each kind per batch.
+pub const TEXT_WORK: [&str; 2] = [SCAN_PERSONAL_DATA, FINGERPRINT];
 
 pub fn queue(conn: &mut DbConnection, kind: &str, payload: &str, now: DateTime<Utc>) -> Result<(), DbError> {
     diesel::insert_into(jobs::table)
@@ -30,7 +32,7 @@ pub fn queue_text_work(conn: &mut DbConnection, submission_ids: &[i64], now: Dat
     }
     let payload = serde_json::to_string(submission_ids).map_err(|e| DbError::Corrupt(e.to_string()))?;
     let at = to_db_time(now);
-    let rows: Vec<_> = [SCAN_PERSONAL_DATA, FINGERPRINT]
+    let rows: Vec<_> = TEXT_WORK
         .into_iter()
         .map(|kind| (jobs::kind.eq(kind), jobs::payload.eq(payload.clone()), jobs::created_at.eq(at)))
         .collect();

@@ -23,6 +23,7 @@ pub mod schema;
 pub mod search;
 pub mod secrets;
 pub mod staff;
+mod submission_batch;
 pub mod submissions;
 pub mod transcriptions;
 pub mod triage;

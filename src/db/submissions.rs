@@ -44,14 +44,52 @@ pub fn insert(conn: &mut DbConnection, new: &NewSubmission<'_>, now: DateTime<Ut
         .ok_or_else(|| DbError::Corrupt("the new submission's id was not returned".into()))
 }
 
-/// Stores many submissions with a few statements in all, not a few per submission: one
-/// multi-row INSERT each for submissions, opinions and receipt email jobs, and one job to scan
-/// the batch's text for personal data. Returns the new ids in the order given. Call inside a transaction; one failure fails the whole call.
+/// Stores many submissions with a few statements in all, not a few per submission, and for
+/// each its opinions, their place in the search backlog and (when there is an address) the
+/// receipt email job; one job to scan the batch's text for personal data. Returns the new ids
+/// in the order given. Call inside a transaction; one failure fails the whole call.
 pub fn insert_many(
     conn: &mut DbConnection,
     news: &[NewSubmission<'_>],
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, DbError> {
+    if news.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = match conn {
+        DbConnection::Postgresql(pg) => super::submission_batch::insert(pg, news, now)?,
+        DbConnection::Sqlite(_) => insert_rows(conn, news, now)?,
+    };
+    for (new, &id) in news.iter().zip(&ids).filter(|(n, _)| !n.attachments.is_empty()) {
+        super::attachments::insert_public(conn, id, new.attachments, to_db_time(now))?;
+    }
+    Ok(ids)
+}
+
+/// The stored draft an opinion addresses, if it names one.
+pub(super) fn draft_id(
+    new: &NewSubmission<'_>,
+    opinion: &crate::domain::submission::ValidOpinion,
+) -> Result<Option<i64>, DbError> {
+    opinion
+        .draft()
+        .map(|code| {
+            new.consultation
+                .draft_ids
+                .get(code)
+                .copied()
+                .ok_or_else(|| DbError::Corrupt(format!("draft '{code}' is not stored for this consultation")))
+        })
+        .transpose()
+}
+
+/// Receipt emails go to people who submitted online; a letter is answered by the clerk.
+pub(super) fn wants_receipt_email(new: &NewSubmission<'_>) -> bool {
+    new.submission.submitter().email().is_some() && new.transcription.is_none()
+}
+
+/// The same as multi-row INSERTs, one per table (SQLite, where a statement costs no round trip).
+fn insert_rows(conn: &mut DbConnection, news: &[NewSubmission<'_>], now: DateTime<Utc>) -> Result<Vec<i64>, DbError> {
     let created_at = to_db_time(now);
     let mut ids = Vec::with_capacity(news.len());
     for chunk in news.chunks(ROWS_PER_STATEMENT) {
@@ -101,13 +139,7 @@ pub fn insert_many(
     let mut outbox_rows = Vec::new();
     for (new, &id) in news.iter().zip(&ids) {
         for (position, opinion) in new.submission.opinions().iter().enumerate() {
-            let draft_id =
-                match opinion.draft() {
-                    Some(code) => Some(*new.consultation.draft_ids.get(code).ok_or_else(|| {
-                        DbError::Corrupt(format!("draft '{code}' is not stored for this consultation"))
-                    })?),
-                    None => None,
-                };
+            let draft_id = draft_id(new, opinion)?;
             opinion_rows.push((
                 opinions::submission_id.eq(id),
                 opinions::draft_id.eq(draft_id),
@@ -118,8 +150,7 @@ pub fn insert_many(
                 opinions::triage_state.eq("new"),
             ));
         }
-        // Receipt emails go to people who submitted online; a letter is answered by the clerk.
-        if new.submission.submitter().email().is_some() && new.transcription.is_none() {
+        if wants_receipt_email(new) {
             outbox_rows.push((
                 outbox::kind.eq(RECEIPT_EMAIL),
                 outbox::submission_id.eq(Some(id)),
@@ -140,9 +171,6 @@ pub fn insert_many(
     super::search::list_for_indexing(conn, &opinion_ids)?;
     for chunk in outbox_rows.chunks(ROWS_PER_STATEMENT) {
         on_backend!(conn, |c| diesel::insert_into(outbox::table).values(chunk.to_vec()).execute(c)?);
-    }
-    for (new, &id) in news.iter().zip(&ids).filter(|(n, _)| !n.attachments.is_empty()) {
-        super::attachments::insert_public(conn, id, new.attachments, created_at)?;
     }
     // Personal data in the text is looked for later, off the path that answers the submitter.
     super::jobs::queue_text_work(conn, &ids, now)?;
