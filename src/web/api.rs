@@ -26,10 +26,12 @@ macro_rules! api_routes {
     };
 }
 
+// The router tries these in order, each pattern with a parameter by a regular expression
+// (5 % of pubcom's CPU under API load): submissions, the route that takes the load, come first.
 api_routes! {
+    post "/consultations/{slug}/submissions" => submit,
     get "/consultations" => list,
     get "/consultations/{slug}" => detail,
-    post "/consultations/{slug}/submissions" => submit,
     get "/consultations/{slug}/submissions/{receipt_number}" => super::receipt::api::status,
     post "/consultations/{slug}/submissions/{receipt_number}/withdrawal" => super::receipt::api::withdraw,
     get "/consultations/{slug}/results" => results,
