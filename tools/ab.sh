@@ -35,6 +35,11 @@ cpu_per_submission() {
     END {if (n > 0) printf "  cpu per submission: pubcom %.0f µs, postgres %.0f µs\n",
       used["pubcom"] * 1e6 / hz / n, used["postgres"] * 1e6 / hz / n}' "$1" "$2"
 }
+# Transactions PostgreSQL has committed in the benchmark's database (0 on SQLite).
+transactions() {
+  [ "$backend" = postgres ] || { echo 0; return; }
+  psql -Atq -h 127.0.0.1 -U postgres -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'pubcom_ab'"
+}
 for round in $(seq 1 "$rounds"); do
   for bin in "$old" "$new"; do
     rm -rf "$work/data" "$work"/ab.sqlite3*
@@ -50,9 +55,13 @@ for round in $(seq 1 "$rounds"); do
     for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18098/readyz >/dev/null && break; sleep 0.2; done
     printf 'round=%s binary=%s backend=%s ' "$round" "$bin" "$backend"
     cpu_ticks "$server" > "$work/before"
+    commits=$(transactions)
     target/release/examples/loadgen "$mode" http://127.0.0.1:18098 demo-open 64 "$seconds" | tee "$work/load"
     cpu_ticks "$server" > "$work/after"
-    cpu_per_submission "$work/before" "$work/after" "$(sed -n 's/.*submissions=\([0-9]*\).*/\1/p' "$work/load")"
+    n=$(sed -n 's/.*submissions=\([0-9]*\).*/\1/p' "$work/load")
+    cpu_per_submission "$work/before" "$work/after" "$n"
+    [ "$backend" = postgres ] && awk -v t="$(( $(transactions) - commits ))" -v n="$n" \
+      'BEGIN {if (n > 0) printf "  PostgreSQL transactions per submission: %.3f\n", t / n}'
     kill "$server"; wait "$server" 2>/dev/null || true
   done
 done

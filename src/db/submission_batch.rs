@@ -5,7 +5,7 @@
 //! and the batch needs one round trip instead of five. SQLite keeps the multi-row INSERTs of
 //! db::submissions, where a statement costs no round trip.
 use super::jobs::TEXT_WORK;
-use super::submissions::{draft_id, wants_receipt_email, NewSubmission, RECEIPT_EMAIL};
+use super::submissions::{draft_id, queues_receipt_email, NewSubmission, RECEIPT_EMAIL};
 use super::{to_db_time, DbError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::pg::Pg;
@@ -181,7 +181,7 @@ pub(super) fn insert(
             batch.opinion_body.push(opinion.body());
             batch.opinion_reason.push(opinion.reason());
         }
-        if wants_receipt_email(new) {
+        if queues_receipt_email(s, new.transcription.is_some()) {
             batch.emailed.push(receipt);
         }
     }

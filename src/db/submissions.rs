@@ -84,8 +84,8 @@ pub(super) fn draft_id(
 }
 
 /// Receipt emails go to people who submitted online; a letter is answered by the clerk.
-pub(super) fn wants_receipt_email(new: &NewSubmission<'_>) -> bool {
-    new.submission.submitter().email().is_some() && new.transcription.is_none()
+pub fn queues_receipt_email(submission: &ValidSubmission, transcribed: bool) -> bool {
+    submission.submitter().email().is_some() && !transcribed
 }
 
 /// The same as multi-row INSERTs, one per table (SQLite, where a statement costs no round trip).
@@ -150,7 +150,7 @@ fn insert_rows(conn: &mut DbConnection, news: &[NewSubmission<'_>], now: DateTim
                 opinions::triage_state.eq("new"),
             ));
         }
-        if wants_receipt_email(new) {
+        if queues_receipt_email(new.submission, new.transcription.is_some()) {
             outbox_rows.push((
                 outbox::kind.eq(RECEIPT_EMAIL),
                 outbox::submission_id.eq(Some(id)),
