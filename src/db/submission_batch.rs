@@ -14,7 +14,7 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
 use std::collections::HashMap;
 
-/// The arrays bound to STORE_BATCH, one per column.
+/// The batch as one array per column, each bound as one parameter of the statement.
 #[derive(Default)]
 struct StoreBatch<'a> {
     consultation_id: Vec<i64>,

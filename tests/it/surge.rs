@@ -52,6 +52,67 @@ async fn waiting_submissions_commit_together_with_their_own_receipts(backend: Ba
     assert_eq!(app.count("opinions").await, 20);
 }
 
+/// One batch of different submissions (PostgreSQL stores it in a single statement): each
+/// receipt holds its own opinions in order, only those with an address queue a receipt email,
+/// every opinion waits for the search index, and the text work is queued once for the batch.
+async fn a_mixed_batch_stores_each_submission_with_its_own_rows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.stop_worker().await;
+    app.writer.pause();
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let mut body = api_submission("basic-rules", &format!("first of {i}"));
+        if i % 2 == 0 {
+            body["submitter"]["email"] = format!("person{i}@example.jp").into();
+            body["opinions"].as_array_mut().unwrap().push(
+                serde_json::json!({"draft": null, "location": null, "body": format!("second of {i}"), "reason": null}),
+            );
+        }
+        tasks.push(post(&app, body, None));
+    }
+    wait_queued(&app, 6).await;
+    app.writer.resume();
+    let mut expected = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        let receipt = body["receipt_number"].as_str().unwrap().replace('-', "");
+        expected.push((receipt.clone(), format!("first of {i}")));
+        if i % 2 == 0 {
+            expected.push((receipt, format!("second of {i}")));
+        }
+    }
+    assert_eq!(app.writer.stats.batches.load(Ordering::Relaxed), 1, "all six in one batch");
+    #[derive(diesel::QueryableByName, Debug, PartialEq)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        receipt_number: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        body: String,
+    }
+    let mut stored: Vec<(String, String)> = app
+        .db
+        .run(|c| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query(
+                "SELECT s.receipt_number, o.body FROM opinions o JOIN submissions s ON s.id = o.submission_id \
+                 ORDER BY s.id, o.position",
+            )
+            .load::<Row>(c)?)
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.receipt_number.replace('-', ""), r.body))
+        .collect();
+    stored.sort();
+    expected.sort();
+    assert_eq!(stored, expected, "each receipt holds exactly its own opinions");
+    assert_eq!(app.count("outbox").await, 3, "a receipt email for each submission with an address");
+    assert_eq!(app.count("search_backlog").await, 9, "every opinion waits for the search index");
+    assert_eq!(app.count("jobs").await, 2, "one personal-data scan and one fingerprint job for the batch");
+}
+
 /// Submissions are numbered in the order they arrived, even when one batch writes them all.
 async fn a_batch_keeps_the_order_of_arrival(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -248,6 +309,7 @@ on_both_backends!(
     waiting_submissions_commit_together_with_their_own_receipts,
     a_key_repeated_in_one_batch_gets_the_first_receipt,
     a_batch_keeps_the_order_of_arrival,
+    a_mixed_batch_stores_each_submission_with_its_own_rows,
     a_full_queue_refuses_at_once_and_keeps_the_text,
     a_row_the_database_refuses_fails_alone,
     too_many_at_once_are_refused_before_the_body_is_checked,
