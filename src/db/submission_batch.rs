@@ -5,14 +5,13 @@
 //! and the batch needs one round trip instead of five. SQLite keeps the multi-row INSERTs of
 //! db::submissions, where a statement costs no round trip.
 use super::jobs::TEXT_WORK;
-use super::submissions::{draft_id, queues_receipt_email, NewSubmission, RECEIPT_EMAIL};
+use super::submissions::{draft_id, ids_in_order, queues_receipt_email, NewSubmission, RECEIPT_EMAIL};
 use super::{to_db_time, DbError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
-use std::collections::HashMap;
 
 /// The batch as one array per column, each bound as one parameter of the statement.
 #[derive(Default)]
@@ -186,13 +185,5 @@ pub(super) fn insert(
         }
     }
     let returned: Vec<(i64, String)> = batch.load(conn)?;
-    let by_receipt: HashMap<String, i64> = returned.into_iter().map(|(id, receipt)| (receipt, id)).collect();
-    news.iter()
-        .map(|new| {
-            by_receipt
-                .get(new.receipt_number.as_str())
-                .copied()
-                .ok_or_else(|| DbError::Corrupt("a new submission's id was not returned".into()))
-        })
-        .collect()
+    ids_in_order(returned, news)
 }

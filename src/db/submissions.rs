@@ -83,6 +83,20 @@ pub(super) fn draft_id(
         .transpose()
 }
 
+/// The new ids in the order of `news`, from the (id, receipt number) rows an INSERT returned:
+/// matched by receipt number, as the order of RETURNING rows is not promised.
+pub(super) fn ids_in_order(returned: Vec<(i64, String)>, news: &[NewSubmission<'_>]) -> Result<Vec<i64>, DbError> {
+    let by_receipt: HashMap<String, i64> = returned.into_iter().map(|(id, receipt)| (receipt, id)).collect();
+    news.iter()
+        .map(|new| {
+            by_receipt
+                .get(new.receipt_number.as_str())
+                .copied()
+                .ok_or_else(|| DbError::Corrupt("a new submission's id was not returned".into()))
+        })
+        .collect()
+}
+
 /// Receipt emails go to people who submitted online; a letter is answered by the clerk.
 pub fn queues_receipt_email(submission: &ValidSubmission, transcribed: bool) -> bool {
     submission.submitter().email().is_some() && !transcribed
@@ -124,15 +138,7 @@ fn insert_rows(conn: &mut DbConnection, news: &[NewSubmission<'_>], now: DateTim
             .values(rows)
             .returning((submissions::id, submissions::receipt_number))
             .get_results(c)?);
-        // Matched by receipt number: the order of RETURNING rows is not promised.
-        let by_receipt: HashMap<String, i64> = returned.into_iter().map(|(id, receipt)| (receipt, id)).collect();
-        for new in chunk {
-            let id = by_receipt
-                .get(new.receipt_number.as_str())
-                .copied()
-                .ok_or_else(|| DbError::Corrupt("a new submission's id was not returned".into()))?;
-            ids.push(id);
-        }
+        ids.extend(ids_in_order(returned, chunk)?);
     }
 
     let mut opinion_rows = Vec::new();
